@@ -1,0 +1,1 @@
+"""Private package; import from the public facades instead."""
