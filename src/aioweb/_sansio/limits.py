@@ -1,0 +1,105 @@
+"""Every size, count and time limit of aioweb, with its default and the precedent for it.
+
+One module so that a reader can review the whole attack surface on one screen, and so that
+the server, client, HTTP/2 and WebSocket layers take their defaults from the same place.
+Each limit is configurable where the public API of aiohttp makes it so (``max_line_size``,
+``client_max_size``...); the rest are keyword arguments of the lower layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "CLIENT_MAX_SIZE",
+    "CLIENT_READ_BUFSIZE",
+    "DECOMPRESS_CHUNK",
+    "H2_MAX_CONCURRENT_STREAMS",
+    "H2_MAX_CONTINUATION_FRAMES",
+    "H2_MAX_HEADER_LIST_SIZE",
+    "H2_RESET_FLOOD_PER_SECOND",
+    "HEADER_READ_TIMEOUT",
+    "KEEPALIVE_TIMEOUT_RUN_APP",
+    "MAX_FORM_FIELDS",
+    "MAX_MULTIPART_DEPTH",
+    "STREAM_HIGH_WATER",
+    "WS_MAX_MSG_SIZE",
+    "H1Limits",
+]
+
+# ---------------------------------------------------------------------------- HTTP/1.1
+
+
+@dataclass(frozen=True, slots=True)
+class H1Limits:
+    """The size and count limits of one HTTP/1.1 connection.
+
+    Attributes:
+        max_line_size: Longest request target / status line accepted. aiohttp 8190;
+            nginx ``large_client_header_buffers`` 8 KiB; Node.js 16 KiB for the whole head.
+            Over it a server answers 414 (request line) or the client raises.
+        max_field_size: Longest single header field (name plus value). aiohttp 8190;
+            websockets 8192. Over it: 431.
+        max_headers: Most header fields in one head, and separately in one trailer
+            section. aiohttp 128 (trailers counted since CVE-2026-22815); websockets 128.
+            Over it: 431.
+        max_pipelined: Requests parsed ahead of the one being answered before the core
+            stops parsing and asks the I/O layer to pause reading. aiohttp 32 since
+            CVE-2026-54273 (unbounded before).
+    """
+
+    max_line_size: int = 8190
+    max_field_size: int = 8190
+    max_headers: int = 128
+    max_pipelined: int = 32
+
+    def __post_init__(self) -> None:
+        for name in ("max_line_size", "max_field_size", "max_headers", "max_pipelined"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+#: Request bodies read through ``request.read()/post()``: aiohttp ``client_max_size``
+#: 1 MiB (413 above it); nginx ``client_max_body_size`` 1 MiB.
+CLIENT_MAX_SIZE: Final = 1024 * 1024
+#: Fields accepted by ``request.post()``: aiohttp 1000 (3.14.4); PHP ``max_input_vars`` 1000.
+MAX_FORM_FIELDS: Final = 1000
+#: Nested ``multipart/*`` parts: a depth of 10 is far beyond real forms and stops
+#: recursion bombs (aiohttp threat model 4.3) well before Python's recursion limit.
+MAX_MULTIPART_DEPTH: Final = 10
+#: Low-water mark of a body ``StreamReader``; it pauses the transport at twice this.
+#: aiohttp 64 KiB (high water 2 x 64 KiB); asyncio's transport default is 64 KiB.
+STREAM_HIGH_WATER: Final = 64 * 1024
+#: ``read_bufsize`` of client responses: aiohttp 256 KiB.
+CLIENT_READ_BUFSIZE: Final = 256 * 1024
+#: Largest output of one decompression step, so a small compressed chunk can never
+#: become a huge allocation (CVE-2025-69223 class). zlib's own default buffer is 16 KiB.
+DECOMPRESS_CHUNK: Final = 256 * 1024
+
+# ---------------------------------------------------------------------------- timers
+
+#: Idle keep-alive connections under ``run_app``: aiohttp 75 s; nginx ``keepalive_timeout`` 75 s.
+KEEPALIVE_TIMEOUT_RUN_APP: Final = 75.0
+#: A request head must arrive in full within this many seconds (slowloris, LIM-09).
+#: nginx ``client_header_timeout`` 60 s and Node.js ``headersTimeout`` 60 s; aiohttp has
+#: none. 10 s is ample for any real client on any real network and frees slots 6x faster.
+HEADER_READ_TIMEOUT: Final = 10.0
+
+# ---------------------------------------------------------------------------- WebSocket
+
+#: Largest WebSocket message: aiohttp ``max_msg_size`` 4 MiB; websockets 1 MiB.
+WS_MAX_MSG_SIZE: Final = 4 * 1024 * 1024
+
+# ---------------------------------------------------------------------------- HTTP/2
+
+#: SETTINGS_MAX_CONCURRENT_STREAMS we advertise: h2 100, nginx 128, RFC 9113 suggests >= 100.
+H2_MAX_CONCURRENT_STREAMS: Final = 100
+#: Decoded header list size (HPACK bomb guard): h2 64 KiB; nginx 32 KiB per header line.
+H2_MAX_HEADER_LIST_SIZE: Final = 64 * 1024
+#: CONTINUATION frames per header block (CONTINUATION flood, 2024): h2 64.
+H2_MAX_CONTINUATION_FRAMES: Final = 64
+#: Streams reset per second before GOAWAY ENHANCE_YOUR_CALM (Rapid Reset, CVE-2023-44487):
+#: nginx allows about 2x max_concurrent_streams per event loop pass; 200 matches that.
+H2_RESET_FLOOD_PER_SECOND: Final = 200
