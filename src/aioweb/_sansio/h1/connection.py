@@ -371,6 +371,7 @@ class H1Connection:
             raise LocalProtocolError("informational responses have a 1xx status")
         kind = "switch" if event.status == 101 else "informational"
         self._state.process(Role.SERVER, kind, ours=True)
+        self._client_expects_continue = False
         if kind == "switch":
             self._after_verdict(switched=True)
         line = b"HTTP/1.1 %d %b" % (event.status, check_reason(event.reason))
