@@ -1,0 +1,63 @@
+"""The public facades export exactly the intended names (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+import aioweb
+
+# aiohttp 3.14's top-level names that exist in this milestone; the server, client and
+# WebSocket milestones extend this set.
+EXPECTED_TOP_LEVEL = {
+    "EMPTY_PAYLOAD", "PAYLOAD_REGISTRY", "AsyncIterablePayload", "BadContentDispositionHeader",
+    "BadContentDispositionParam", "BodyPartReader", "BufferedReaderPayload", "BytesIOPayload",
+    "BytesPayload", "DataQueue", "EofStream", "FlowControlDataQueue", "FormData",
+    "HttpVersion", "HttpVersion10", "HttpVersion11", "IOBasePayload", "JsonPayload",
+    "MultipartReader", "MultipartWriter", "Payload", "StreamReader", "StringIOPayload",
+    "StringPayload", "TextIOPayload", "content_disposition_filename", "get_payload", "hdrs",
+    "parse_content_disposition", "payload_type", "set_zlib_backend", "streamer",
+    "__version__",
+}  # fmt: skip
+
+
+def test_top_level_all_is_exactly_the_intended_names() -> None:
+    assert set(aioweb.__all__) == EXPECTED_TOP_LEVEL
+    assert len(aioweb.__all__) == len(set(aioweb.__all__))
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["aioweb", "aioweb.hdrs", "aioweb.streams", "aioweb.payload", "aioweb.multipart",
+     "aioweb.formdata", "aioweb.payload_streamer"],
+)  # fmt: skip
+def test_every_exported_name_exists_and_has_a_docstring(module: str) -> None:
+    mod = importlib.import_module(module)
+    for name in mod.__all__:
+        value = getattr(mod, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert inspect.getdoc(value), f"{module}.{name} has no docstring"
+
+
+def test_no_private_name_leaks_into_a_facade() -> None:
+    for module in ["aioweb", "aioweb.streams", "aioweb.payload", "aioweb.multipart"]:
+        mod = importlib.import_module(module)
+        assert not [n for n in mod.__all__ if n.startswith("_") and n != "__version__"]
+
+
+def test_http_version_compares_like_a_tuple() -> None:
+    assert aioweb.HttpVersion11 == (1, 1)
+    assert aioweb.HttpVersion10 < aioweb.HttpVersion11
+    assert aioweb.HttpVersion11.minor == 1
+
+
+def test_streamer_is_deprecated_but_works() -> None:
+    with pytest.warns(DeprecationWarning, match="streamer"):
+
+        @aioweb.streamer
+        async def gen(writer: object) -> None:
+            return None
+
+    assert gen is not None
