@@ -30,6 +30,11 @@ class Role(enum.Enum):
     #: Receives requests, sends responses.
     SERVER = "server"
 
+    # Members are singletons, so identity hashing is exact. Enum's own __hash__ is Python
+    # code hashing the name: 800,000 calls cost 0.25 s in a profile of 20,000 request
+    # cycles, a tenth of the core's time, for the dict lookups of the state table.
+    __hash__ = object.__hash__
+
 
 class State(enum.Enum):
     """Where one side of the connection is in the current request/response cycle."""
@@ -52,6 +57,8 @@ class State(enum.Enum):
     SWITCHED_PROTOCOL = "SWITCHED_PROTOCOL"
     #: This side broke the protocol; only closing (or one error response) is left.
     ERROR = "ERROR"
+
+    __hash__ = object.__hash__  # see Role.__hash__
 
 
 C, S = Role.CLIENT, Role.SERVER
