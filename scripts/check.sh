@@ -18,3 +18,5 @@ step "README pair in step"
 python tools/check_readme_pair.py
 step "pytest"
 python -m pytest "$@"
+step "docs (en + zh_CN, -W, translations complete)"
+bash scripts/docs.sh
