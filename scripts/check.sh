@@ -16,7 +16,8 @@ step "import-linter (layer contracts)"
 lint-imports --no-cache
 step "README pair in step"
 python tools/check_readme_pair.py
-step "pytest"
-python -m pytest "$@"
 step "docs (en + zh_CN, -W, translations complete)"
 bash scripts/docs.sh
+# pytest last, so its summary is the closing line CI reads.
+step "pytest"
+python -m pytest "$@"
