@@ -23,8 +23,12 @@ __all__ = [
     "KEEPALIVE_TIMEOUT_RUN_APP",
     "MAX_FORM_FIELDS",
     "MAX_MULTIPART_DEPTH",
+    "MULTIPART_MAX_DECOMPRESS_SIZE",
+    "MULTIPART_MAX_LINE",
+    "MULTIPART_MAX_PADDING",
     "STREAM_HIGH_WATER",
     "WS_MAX_MSG_SIZE",
+    "ZSTD_MAX_WINDOW_LOG",
     "H1Limits",
 ]
 
@@ -69,6 +73,18 @@ MAX_FORM_FIELDS: Final = 1000
 #: Nested ``multipart/*`` parts: a depth of 10 is far beyond real forms and stops
 #: recursion bombs (aiohttp threat model 4.3) well before Python's recursion limit.
 MAX_MULTIPART_DEPTH: Final = 10
+#: Largest output of ``BodyPartReader.decode()`` for ``Content-Encoding: gzip/deflate``: a
+#: decoded part is held in memory whole, and 32 MiB is 32 x ``CLIENT_MAX_SIZE`` while a zip
+#: bomb expands 1000:1 (CVE-2025-69223 class). Part headers take their limits from
+#: ``H1Limits`` (``max_headers``, ``max_field_size``), as aiohttp's have since CVE-2026-34516.
+MULTIPART_MAX_DECOMPRESS_SIZE: Final = 32 * 1024 * 1024
+#: Longest line ``BodyPartReader.readline()`` returns, so a newline-free binary part cannot
+#: make it buffer the whole upload. aiohttp's ``StreamReader.readline()`` refuses lines over
+#: its high-water mark (2 x 64 KiB); a part line has no business being longer.
+MULTIPART_MAX_LINE: Final = 64 * 1024
+#: Transport padding after a multipart delimiter (RFC 2046 s5.1.1 sets no bound): real
+#: senders send none, so 1 KiB only keeps a malformed boundary line from being buffered.
+MULTIPART_MAX_PADDING: Final = 1024
 #: Low-water mark of a body ``StreamReader``; it pauses the transport at twice this.
 #: aiohttp 64 KiB (high water 2 x 64 KiB); asyncio's transport default is 64 KiB.
 STREAM_HIGH_WATER: Final = 64 * 1024
@@ -77,6 +93,9 @@ CLIENT_READ_BUFSIZE: Final = 256 * 1024
 #: Largest output of one decompression step, so a small compressed chunk can never
 #: become a huge allocation (CVE-2025-69223 class). zlib's own default buffer is 16 KiB.
 DECOMPRESS_CHUNK: Final = 256 * 1024
+#: Largest zstd window a decoder accepts, as a power of two (2**23 = 8 MiB): RFC 9659 s3
+#: requires HTTP decoders to support 8 MiB and lets them refuse more; Chrome and Firefox do.
+ZSTD_MAX_WINDOW_LOG: Final = 23
 
 # ---------------------------------------------------------------------------- timers
 

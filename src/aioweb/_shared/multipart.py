@@ -1,4 +1,4 @@
-"""Multipart bodies (RFC 2046 s5.1, RFC 7578): a streaming reader and a writer.
+"""Reading multipart bodies (RFC 2046 s5.1, RFC 7578): a streaming reader.
 
 Theory of operation
 -------------------
@@ -6,13 +6,13 @@ A multipart body is a preamble, then parts each introduced by a *delimiter* line
 ``--boundary``, then a *close delimiter* ``--boundary--`` and an epilogue. Per RFC 2046
 s5.1.1 the CRLF in front of a delimiter belongs to the delimiter, not to the part.
 
-Reading. Each ``MultipartReader`` owns one ``_Source``: a small pull buffer over its content
-stream that every part reader of that level shares. A part's body is whatever comes before
-the next ``CRLF--boundary``; the source keeps ``len(delimiter) - 1`` bytes back whenever the
-delimiter has not been seen, so a delimiter split across reads is still found, and memory
-stays bounded by one read plus one delimiter however large a part is. The source starts with
-a virtual CRLF, so the first delimiter needs no special case and the preamble is just a part
-that is thrown away.
+Each ``MultipartReader`` owns one ``_Source``: a small pull buffer over its content stream
+that every part reader of that level shares. A part's body is whatever comes before the next
+``CRLF--boundary``; the source keeps ``len(delimiter) - 1`` bytes back whenever the delimiter
+has not been seen, so a delimiter split across reads is still found, and memory stays bounded
+by one read plus one delimiter however large a part is. The source starts with a virtual
+CRLF, so the first delimiter needs no special case and the preamble is just a part that is
+thrown away.
 
 A nested ``multipart/*`` part gets its own ``MultipartReader`` whose content is the enclosing
 part's body. The inner reader can therefore never read past the outer delimiter, and
@@ -21,41 +21,48 @@ whatever follows the inner close delimiter (its epilogue) is drained with the ou
 Every loop either consumes bytes or pulls more; when the content ends first the reader raises
 ``MultipartError`` (CVE-2024-30251: a body whose last part is never closed looped forever in
 aiohttp). The limits ``max_headers``, ``max_field_size`` (CVE-2026-34516), ``max_depth``
-(aiohttp threat model 4.3) and ``max_decompress_size`` (CVE-2025-69223 class) bound the rest.
+(aiohttp threat model 4.3) and ``max_decompress_size`` (CVE-2025-69223 class) bound the rest;
+their defaults come from ``aioweb._sansio.limits``.
 
-Writing. ``MultipartWriter`` is a ``Payload`` whose parts are payloads. It checks every part
-header for CR, LF and NUL (CVE-2026-50269) before writing the first byte.
+Writing is ``aioweb._shared.multipart_writer``; ``Content-Disposition`` parsing and
+``safe_filename()`` are ``aioweb._shared.disposition``. Both are importable from here too.
 """
 
 from __future__ import annotations
 
 import binascii
-import codecs
 import json
-import re
-import string
-import unicodedata
-import uuid
-import warnings
-import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from functools import cached_property
-from types import TracebackType
 from typing import ClassVar, Final, Protocol, Self
-from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlencode
+from urllib.parse import parse_qsl
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from aioweb._shared.payloads import (
-    HeadersArg,
-    JsonPayload,
-    Payload,
-    PayloadWriter,
-    StringPayload,
-    get_payload,
-    is_token,
+from aioweb._sansio.limits import (
+    MAX_MULTIPART_DEPTH,
+    MULTIPART_MAX_DECOMPRESS_SIZE,
+    MULTIPART_MAX_LINE,
+    MULTIPART_MAX_PADDING,
+    STREAM_HIGH_WATER,
+    H1Limits,
 )
-from aioweb._shared.payloads import LookupError as PayloadLookupError
+from aioweb._shared.compression import (
+    DecompressionError,
+    DecompressionLimitError,
+    get_decompressor,
+)
+from aioweb._shared.disposition import (
+    BadContentDispositionHeader,
+    BadContentDispositionParam,
+    content_disposition_filename,
+    is_token,
+    parse_content_disposition,
+    parse_disposition,
+    parse_media_type,
+    safe_filename,
+)
+from aioweb._shared.multipart_writer import MultipartWriter, check_boundary
 
 __all__ = [
     "DEFAULT_MAX_DECOMPRESS_SIZE",
@@ -75,35 +82,20 @@ __all__ = [
     "safe_filename",
 ]
 
-#: Header fields per part: aiohttp 128 (applied to parts since CVE-2026-34516), like the
-#: HTTP head limit; a browser sends 2 or 3.
-DEFAULT_MAX_HEADERS: Final = 128
-#: Longest part header line (name, colon and value, without CRLF): aiohttp 8190, the same
-#: as an HTTP header field; nginx 8 KiB.
-DEFAULT_MAX_FIELD_SIZE: Final = 8190
-#: Multipart levels, counting the outermost body as 1: real forms use 1 or 2 (RFC 7578
-#: dropped nested ``multipart/mixed``); 10 stops nesting bombs (aiohttp threat model 4.3)
-#: long before Python's recursion limit.
-DEFAULT_MAX_DEPTH: Final = 10
-#: Largest output of ``BodyPartReader.decode()`` for ``Content-Encoding: gzip/deflate``: a
-#: decoded part is held in memory whole, and 32 MiB is 32 x the server's default
-#: ``client_max_size`` while a zip bomb expands 1000:1 (CVE-2025-69223 class).
-DEFAULT_MAX_DECOMPRESS_SIZE: Final = 32 * 1024 * 1024
+# Part headers get the limits of an HTTP head, as in aiohttp since CVE-2026-34516.
+_HEAD_LIMITS: Final = H1Limits()
+#: Header fields per part (``H1Limits.max_headers``); a browser sends 2 or 3.
+DEFAULT_MAX_HEADERS: Final = _HEAD_LIMITS.max_headers
+#: Longest part header line, name, colon and value without CRLF (``H1Limits.max_field_size``).
+DEFAULT_MAX_FIELD_SIZE: Final = _HEAD_LIMITS.max_field_size
+#: Multipart levels, counting the outermost body as 1 (``MAX_MULTIPART_DEPTH``): real forms
+#: use 1 or 2, since RFC 7578 dropped nested ``multipart/mixed``.
+DEFAULT_MAX_DEPTH: Final = MAX_MULTIPART_DEPTH
+#: Largest output of ``BodyPartReader.decode()`` (``MULTIPART_MAX_DECOMPRESS_SIZE``).
+DEFAULT_MAX_DECOMPRESS_SIZE: Final = MULTIPART_MAX_DECOMPRESS_SIZE
 
-# Bytes pulled from the content per read; the StreamReader low-water mark.
-_READ_SIZE: Final = 64 * 1024
-# Longest line BodyPartReader.readline() returns, so a newline-free binary part cannot
-# make it buffer the whole upload.
-_MAX_BODY_LINE: Final = 64 * 1024
-# Transport padding allowed after a delimiter (RFC 2046 s5.1.1); real senders use none.
-_MAX_PADDING: Final = 1024
-# RFC 2046 s5.1.1 bchars; a space may not be the last character.
-_BCHARS: Final = frozenset(string.ascii_letters + string.digits + "'()+_,-./:=? ")
-_WINDOWS_RESERVED: Final = frozenset(
-    ["CON", "PRN", "AUX", "NUL"] + [f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)]
-)
-_UNSAFE_IN_FILENAME: Final = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"|?*]')
-_SECTION_KEY: Final = re.compile(r"^(.+)\*(\d+)(\*?)$")
+# Bytes pulled from the content per read: one StreamReader low-water mark.
+_READ_SIZE: Final = STREAM_HIGH_WATER
 
 
 class MultipartError(ValueError):
@@ -111,14 +103,6 @@ class MultipartError(ValueError):
 
     A ``ValueError`` so that servers map it to 400 like other bad input.
     """
-
-
-class BadContentDispositionHeader(RuntimeWarning):
-    """Warned by ``parse_content_disposition()`` for a header it cannot parse at all."""
-
-
-class BadContentDispositionParam(RuntimeWarning):
-    """Warned by ``parse_content_disposition()`` for a parameter it skips."""
 
 
 class MultipartContent(Protocol):
@@ -145,215 +129,6 @@ class _MultipartResponse(Protocol):
     def content(self) -> _EofContent: ...
 
     async def release(self) -> None: ...
-
-
-# ---------------------------------------------------------------------------- header values
-
-
-def _unescape(quoted: str) -> str:
-    return re.sub(r"\\(.)", r"\1", quoted)
-
-
-def _split_params(value: str) -> tuple[list[str], bool]:
-    """Split at ``;`` outside quoted strings; the flag is False for an unclosed quote."""
-    pieces: list[str] = []
-    start = 0
-    in_quotes = escaped = False
-    for index, char in enumerate(value):
-        if escaped:
-            escaped = False
-        elif in_quotes and char == "\\":
-            escaped = True
-        elif char == '"':
-            in_quotes = not in_quotes
-        elif char == ";" and not in_quotes:
-            pieces.append(value[start:index])
-            start = index + 1
-    pieces.append(value[start:])
-    return pieces, not in_quotes
-
-
-def _is_quoted(value: str) -> bool:
-    return len(value) >= 2 and value[0] == value[-1] == '"'
-
-
-def _parse_media_type(value: str) -> tuple[str, str, dict[str, str]]:
-    pieces, _ = _split_params(value)
-    mtype, _, subtype = pieces[0].strip().lower().partition("/")
-    params: dict[str, str] = {}
-    for piece in pieces[1:]:
-        key, eq, val = piece.partition("=")
-        if eq:
-            val = val.strip()
-            params.setdefault(
-                key.strip().lower(), _unescape(val[1:-1]) if _is_quoted(val) else val
-            )
-    return mtype.strip(), subtype.strip(), params
-
-
-def _decode_ext_value(value: str) -> str | None:
-    # RFC 8187 ext-value: charset "'" [ language ] "'" value-chars
-    charset, sep1, rest = value.partition("'")
-    _, sep2, encoded = rest.partition("'")
-    if not (sep1 and sep2):
-        return None
-    try:
-        return unquote(encoded, encoding=charset or "utf-8", errors="strict")
-    except (LookupError, ValueError):
-        return None
-
-
-def _parse_cd(header: str | None, *, warn: bool) -> tuple[str | None, dict[str, str]]:
-    def bad(category: type[RuntimeWarning]) -> None:
-        if warn:
-            warnings.warn(category(header), stacklevel=4)
-
-    if not header:
-        return None, {}
-    pieces, balanced = _split_params(header)
-    disptype = pieces[0].strip()
-    if not balanced or not is_token(disptype):
-        bad(BadContentDispositionHeader)
-        return None, {}
-    params: dict[str, str] = {}
-    for raw in pieces[1:]:
-        piece = raw.strip()
-        if not piece:
-            continue  # a trailing ";" is common and harmless
-        key, eq, value = piece.partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if not eq:
-            bad(BadContentDispositionHeader)
-            return None, {}
-        if key in params:
-            # Two different filenames are a smuggling attempt: trust neither.
-            bad(BadContentDispositionHeader)
-            return None, {}
-        if not is_token(key):
-            bad(BadContentDispositionParam)
-            continue
-        if _is_quoted(value):
-            value = _unescape(value[1:-1])
-        elif '"' in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-            bad(BadContentDispositionHeader)
-            return None, {}
-        if key.endswith("*") and not _SECTION_KEY.match(key):
-            decoded = _decode_ext_value(value)
-            if decoded is None:
-                bad(BadContentDispositionParam)
-                continue
-            value = decoded
-        # Sections (RFC 2231 s3/s4: name*0, name*1*...) stay raw for
-        # content_disposition_filename(), which knows their order and charset.
-        params[key] = value
-    return disptype.lower(), params
-
-
-def parse_content_disposition(header: str | None) -> tuple[str | None, dict[str, str]]:
-    """Parse a ``Content-Disposition`` value into its type and parameters.
-
-    Keys are lower-cased, quoted strings unescaped and ``key*=`` extended values
-    (RFC 8187) decoded. Unusable input emits a warning instead of raising.
-
-    Args:
-        header: The header value, or ``None``.
-
-    Returns:
-        ``(disposition type in lower case or None, parameters)``; ``(None, {})`` when the
-        header is missing or unusable.
-
-    Warns:
-        BadContentDispositionHeader: For a header that cannot be parsed (including one
-            that repeats a parameter); nothing of it is returned.
-        BadContentDispositionParam: For a parameter that is skipped.
-    """
-    return _parse_cd(header, warn=True)
-
-
-def content_disposition_filename(params: Mapping[str, str], name: str = "filename") -> str | None:
-    """Pick parameter ``name`` out of parsed ``Content-Disposition`` parameters.
-
-    ``name*`` wins over ``name``; RFC 2231 continuations (``name*0``, ``name*1*``...) are
-    joined and decoded when neither is present.
-
-    Args:
-        params: The mapping from ``parse_content_disposition()``.
-        name: Parameter to extract, usually ``"filename"`` or ``"name"``.
-
-    Returns:
-        The value, or ``None`` when absent.
-    """
-    if not params:
-        return None
-    if f"{name}*" in params:
-        return params[f"{name}*"]
-    if name in params:
-        return params[name]
-    sections: list[tuple[str, bool]] = []
-    for index in range(len(params)):
-        if f"{name}*{index}*" in params:
-            sections.append((params[f"{name}*{index}*"], True))
-        elif f"{name}*{index}" in params:
-            sections.append((params[f"{name}*{index}"], False))
-        else:
-            break
-    if not sections:
-        return None
-    charset = "utf-8"
-    first, first_encoded = sections[0]
-    if first_encoded and first.count("'") >= 2:
-        declared, _, rest = first.split("'", 2)
-        charset = declared or charset
-        sections[0] = (rest, True)
-    try:
-        codecs.lookup(charset)
-    except LookupError:
-        charset = "utf-8"
-    raw = b"".join(
-        unquote_to_bytes(value) if encoded else value.encode(charset, "replace")
-        for value, encoded in sections
-    )
-    return raw.decode(charset, "replace")
-
-
-def safe_filename(filename: str | None) -> str | None:
-    """Turn a client-supplied file name into a harmless base name.
-
-    The raw name (``BodyPartReader.filename``) is the sender's claim; never join it to a
-    directory (catalogue row BOD-06). This keeps the last path component for both ``/``
-    and ``\\`` separators, replaces control characters and ``<>:"|?*`` with ``_``, strips
-    leading and trailing dots and spaces, prefixes Windows device names (``CON``, ``NUL``,
-    ``COM1``...) with ``_`` and cuts the result to 255 UTF-8 bytes, keeping the extension.
-
-    Args:
-        filename: The raw name, or ``None``.
-
-    Returns:
-        A name safe to create inside a directory you chose, or ``None`` when nothing
-        usable is left (e.g. ``".."``).
-    """
-    if not filename:
-        return None
-    name = unicodedata.normalize("NFC", filename)
-    name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE_IN_FILENAME.sub("_", name).strip(" .")
-    if not name:
-        return None
-    if name.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-    if len(name.encode("utf-8")) > 255:
-        stem, dot, ext = name.rpartition(".")
-        if not dot or len(ext.encode("utf-8")) > 32:
-            stem, dot, ext = name, "", ""
-        budget = 255 - len((dot + ext).encode("utf-8"))
-        stem = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
-        name = stem + dot + ext
-    return name
-
-
-def _check_boundary(boundary: str) -> None:
-    if not 1 <= len(boundary) <= 70 or not _BCHARS.issuperset(boundary) or boundary[-1] == " ":
-        raise ValueError(f"invalid multipart boundary {boundary!r} (RFC 2046 s5.1.1)")
 
 
 def _header_get(headers: Mapping[str, str], name: str) -> str | None:
@@ -459,23 +234,13 @@ class _PartContent:
 
 
 def _decompress(data: bytes, coding: str, limit: int) -> bytes:
-    if coding == "gzip":
-        wbits = 16 + zlib.MAX_WBITS
-    else:
-        # RFC 9110 "deflate" is zlib-wrapped, but raw deflate is common in the wild.
-        is_zlib = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-        wbits = zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS
-    decompressor = zlib.decompressobj(wbits)
+    decoder = get_decompressor(coding, max_size=limit)
     try:
-        out = decompressor.decompress(data, limit + 1)
-        if len(out) > limit or decompressor.unconsumed_tail:
-            raise MultipartError(f"decompressed part larger than {limit} bytes")
-        out += decompressor.flush()
-    except zlib.error as exc:
+        return b"".join(decoder.iter_decompress(data)) + decoder.flush()
+    except DecompressionLimitError:
+        raise MultipartError(f"decompressed part larger than {limit} bytes") from None
+    except DecompressionError as exc:
         raise MultipartError(f"invalid {coding} data in a multipart part: {exc}") from None
-    if len(out) > limit:
-        raise MultipartError(f"decompressed part larger than {limit} bytes")
-    return out
 
 
 class BodyPartReader:
@@ -594,7 +359,7 @@ class BodyPartReader:
         """
         if self._at_eof:
             return b""
-        line, found = await self._source.read_line_until(self._delimiter, _MAX_BODY_LINE)
+        line, found = await self._source.read_line_until(self._delimiter, MULTIPART_MAX_LINE)
         self._at_eof = found
         return line
 
@@ -697,7 +462,7 @@ class BodyPartReader:
         Returns:
             The charset.
         """
-        _, _, params = _parse_media_type(self.headers.get("Content-Type", ""))
+        _, _, params = parse_media_type(self.headers.get("Content-Type", ""))
         return params.get("charset") or self._default_charset or default
 
     @cached_property
@@ -765,14 +530,14 @@ class MultipartReader:
         ctype = _header_get(headers, "Content-Type")
         if ctype is None:
             raise MultipartError("multipart body without a Content-Type header")
-        mtype, subtype, params = _parse_media_type(ctype)
+        mtype, subtype, params = parse_media_type(ctype)
         if mtype != "multipart":
             raise MultipartError(f"multipart/* content type expected, got {ctype!r}")
         boundary = params.get("boundary")
         if boundary is None:
             raise MultipartError(f"boundary missed for Content-Type: {ctype}")
         try:
-            _check_boundary(boundary)
+            check_boundary(boundary)
         except ValueError as exc:
             raise MultipartError(str(exc)) from None
         self._subtype = subtype
@@ -836,7 +601,7 @@ class MultipartReader:
         part = await self.fetch_next_part()
         if first and self._subtype == "form-data" and isinstance(part, BodyPartReader):
             # RFC 7578 s4.6: a first field named _charset_ sets the default charset.
-            _, params = _parse_cd(part.headers.get("Content-Disposition"), warn=False)
+            _, params = parse_disposition(part.headers.get("Content-Disposition"), warn=False)
             if content_disposition_filename(params, "name") == "_charset_":
                 self._default_charset = await self._read_charset(part)
                 if await self._read_boundary():
@@ -874,7 +639,7 @@ class MultipartReader:
             max_decompress_size=max_decompress_size,
         )
         self._last_body = None
-        mtype, _, _ = _parse_media_type(headers.get("Content-Type", ""))
+        mtype, _, _ = parse_media_type(headers.get("Content-Type", ""))
         if mtype != "multipart":
             return body
         if self._depth >= max_depth:
@@ -913,7 +678,7 @@ class MultipartReader:
             self._source.skip(b"--")
             self._at_eof = True
             return True
-        padding = await self._source.read_line(_MAX_PADDING, "boundary line")
+        padding = await self._source.read_line(MULTIPART_MAX_PADDING, "boundary line")
         if padding.strip(b" \t"):
             raise MultipartError(f"invalid boundary line {self._boundary + padding!r}")
         return False
@@ -1007,307 +772,3 @@ class MultipartResponseWrapper:
 
 
 MultipartReader.response_wrapper_cls = MultipartResponseWrapper
-
-
-# ---------------------------------------------------------------------------- writing
-
-_Part = tuple[Payload, str | None, str | None]
-
-# base64 lines of 76 characters (RFC 2045 s6.8) hold 57 input bytes.
-_B64_LINE_INPUT: Final = 57
-# Quoted-printable (RFC 2045 s6.7): printable ASCII but "=" stays, everything else is =XX.
-# Spaces, tabs, CR and LF are encoded too, so the encoding is exact for binary data and no
-# line can end in whitespace. binascii.b2a_qp is not used: it can emit 77-character lines.
-_QP_TABLE: Final = [bytes([b]) if 33 <= b <= 126 and b != 61 else b"=%02X" % b for b in range(256)]
-_QP_MAX_TEXT: Final = 75  # 76 including the "=" of a soft line break
-
-
-class _PartEncoder:
-    """Content-Encoding, then Content-Transfer-Encoding, applied chunk by chunk."""
-
-    def __init__(self, content_encoding: str | None, transfer_encoding: str | None) -> None:
-        self._zlib = None
-        if content_encoding == "gzip":
-            self._zlib = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
-        elif content_encoding == "deflate":
-            self._zlib = zlib.compressobj()
-        self._transfer_encoding = transfer_encoding
-        self._pending = b""  # base64 input not yet making a whole line
-        self._column = 0  # quoted-printable: characters on the current output line
-
-    def feed(self, data: bytes) -> bytes:
-        if self._zlib is not None:
-            data = self._zlib.compress(data)
-        return self._transfer(data, final=False)
-
-    def flush(self) -> bytes:
-        data = self._zlib.flush() if self._zlib is not None else b""
-        return self._transfer(data, final=True)
-
-    def _transfer(self, data: bytes, *, final: bool) -> bytes:
-        if self._transfer_encoding == "base64":
-            data = self._pending + data
-            usable = len(data) if final else len(data) // _B64_LINE_INPUT * _B64_LINE_INPUT
-            self._pending = data[usable:]
-            return b"".join(
-                binascii.b2a_base64(data[i : i + _B64_LINE_INPUT], newline=False) + b"\r\n"
-                for i in range(0, usable, _B64_LINE_INPUT)
-            )
-        if self._transfer_encoding == "quoted-printable":
-            out = bytearray()
-            column = self._column
-            for byte in data:
-                piece = _QP_TABLE[byte]
-                if column + len(piece) > _QP_MAX_TEXT:
-                    out += b"=\r\n"
-                    column = 0
-                out += piece
-                column += len(piece)
-            self._column = column
-            return bytes(out)
-        return data
-
-
-class _EncodingWriter:
-    def __init__(self, writer: PayloadWriter, encoder: _PartEncoder) -> None:
-        self._writer = writer
-        self._encoder = encoder
-
-    async def write(self, chunk: bytes) -> None:
-        encoded = self._encoder.feed(chunk)
-        if encoded:
-            await self._writer.write(encoded)
-
-
-class MultipartWriter(Payload):
-    """Build a multipart body out of payloads; itself a ``Payload``.
-
-    Args:
-        subtype: ``"mixed"``, ``"form-data"``, ``"related"``...
-        boundary: The boundary; a random 32-character hex string when omitted. RFC 2046
-            allows 1 to 70 characters from ``A-Za-z0-9'()+_,-./:=?`` and space (not last).
-
-    Raises:
-        ValueError: If the subtype is not a token or the boundary is invalid.
-    """
-
-    _value: None
-
-    def __init__(self, subtype: str = "mixed", boundary: str | None = None) -> None:
-        if boundary is None:
-            boundary = uuid.uuid4().hex
-        _check_boundary(boundary)
-        if not is_token(subtype):
-            raise ValueError(f"invalid multipart subtype {subtype!r}")
-        self._boundary = boundary.encode("ascii")
-        self._parts: list[_Part] = []
-        self._is_form_data = subtype.lower() == "form-data"
-        quoted = boundary if is_token(boundary) else f'"{boundary}"'
-        super().__init__(None, content_type=f"multipart/{subtype}; boundary={quoted}")
-
-    def __enter__(self) -> Self:
-        """Allow ``with MultipartWriter() as writer:`` blocks."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        """Do nothing: the writer holds nothing to release."""
-
-    def __iter__(self) -> Iterator[_Part]:
-        """Iterate over ``(payload, content_encoding, transfer_encoding)`` of each part."""
-        return iter(self._parts)
-
-    def __len__(self) -> int:
-        """Return the number of parts."""
-        return len(self._parts)
-
-    def __bool__(self) -> bool:
-        """Stay truthy when empty, like any other payload."""
-        return True
-
-    @property
-    def boundary(self) -> str:
-        """The boundary string."""
-        return self._boundary.decode("ascii")
-
-    def append(self, obj: object, headers: HeadersArg | None = None) -> Payload:
-        """Add a part made from ``obj`` (anything ``get_payload()`` accepts).
-
-        Args:
-            obj: A payload or data for one.
-            headers: Headers for the part.
-
-        Returns:
-            The part's payload.
-
-        Raises:
-            TypeError: If no payload type accepts ``obj``.
-            ValueError: If a header is invalid.
-        """
-        if isinstance(obj, Payload):
-            if headers:
-                obj.headers.update(headers)
-            return self.append_payload(obj)
-        try:
-            payload = get_payload(obj, headers=headers)
-        except PayloadLookupError:
-            raise TypeError(f"cannot create a payload from {obj!r}") from None
-        return self.append_payload(payload)
-
-    def append_payload(self, payload: Payload) -> Payload:
-        """Add a payload as a part.
-
-        For ``form-data`` a missing ``Content-Disposition`` becomes ``form-data;
-        name="section-N"``. Other subtypes honour ``Content-Encoding`` (gzip, deflate,
-        identity) and ``Content-Transfer-Encoding`` (base64, quoted-printable, binary)
-        headers of the part and add ``Content-Length`` when the size is known.
-
-        Args:
-            payload: The part.
-
-        Returns:
-            ``payload``.
-
-        Raises:
-            ValueError: For an unknown encoding, an encoding header in a ``form-data``
-                part (RFC 7578 s4.7, s4.8), or an invalid header.
-        """
-        payload._validate_headers()
-        encoding: str | None = None
-        transfer: str | None = None
-        if self._is_form_data:
-            encodings = ("Content-Encoding", "Content-Transfer-Encoding")
-            banned = [name for name in encodings if name in payload.headers]
-            if banned:
-                raise ValueError(f"form-data parts must not have {banned} (RFC 7578 s4.7, s4.8)")
-            payload.headers.popall("Content-Length", None)
-            if "Content-Disposition" not in payload.headers:
-                payload.set_content_disposition("form-data", name=f"section-{len(self._parts)}")
-        else:
-            encoding = payload.headers.get("Content-Encoding", "").strip().lower() or None
-            if encoding not in (None, "gzip", "deflate", "identity"):
-                raise ValueError(f"unknown content encoding: {encoding}")
-            encoding = None if encoding == "identity" else encoding
-            transfer = payload.headers.get("Content-Transfer-Encoding", "").strip().lower() or None
-            if transfer not in (None, "base64", "quoted-printable", "binary"):
-                raise ValueError(f"unknown content transfer encoding: {transfer}")
-            transfer = None if transfer == "binary" else transfer
-            if payload.size is not None and not (encoding or transfer):
-                payload.headers["Content-Length"] = str(payload.size)
-        self._parts.append((payload, encoding, transfer))
-        return payload
-
-    def append_json(self, obj: object, headers: HeadersArg | None = None) -> Payload:
-        """Add a part holding ``obj`` as JSON.
-
-        Args:
-            obj: A JSON-serializable value.
-            headers: Headers for the part.
-
-        Returns:
-            The part's payload.
-        """
-        return self.append_payload(JsonPayload(obj, headers=headers))
-
-    def append_form(
-        self,
-        obj: Sequence[tuple[str, str]] | Mapping[str, str],
-        headers: HeadersArg | None = None,
-    ) -> Payload:
-        """Add a part holding ``obj`` URL-encoded as ``application/x-www-form-urlencoded``.
-
-        Args:
-            obj: ``(name, value)`` pairs or a mapping.
-            headers: Headers for the part.
-
-        Returns:
-            The part's payload.
-        """
-        pairs = list(obj.items()) if isinstance(obj, Mapping) else list(obj)
-        return self.append_payload(
-            StringPayload(
-                urlencode(pairs, doseq=True),
-                headers=headers,
-                content_type="application/x-www-form-urlencoded",
-            )
-        )
-
-    def _validate_headers(self) -> None:
-        super()._validate_headers()
-        for part, _, _ in self._parts:
-            part._validate_headers()
-            if self._is_form_data:
-                _, params = _parse_cd(part.headers.get("Content-Disposition"), warn=False)
-                if "name" not in params and "name*" not in params:
-                    raise ValueError("every form-data part needs a Content-Disposition name")
-
-    @property
-    def size(self) -> int | None:
-        """Total body size, or ``None`` if a part's size is unknown or it is encoded."""
-        total = 0
-        for part, encoding, transfer in self._parts:
-            if encoding or transfer or part.size is None:
-                return None
-            # "--" boundary CRLF, headers (with their blank line), body, CRLF
-            total += 2 + len(self._boundary) + 2 + len(part._binary_headers) + part.size + 2
-        return total + 2 + len(self._boundary) + 4  # "--" boundary "--" CRLF
-
-    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
-        """Return the body as text (parts must be in-memory and unencoded).
-
-        Args:
-            encoding: Charset for the parts' bytes.
-            errors: Codec error handler.
-
-        Returns:
-            The body.
-
-        Raises:
-            TypeError: If a part is compressed or transfer-encoded, or cannot be decoded
-                without being consumed; use ``await as_bytes()`` then.
-        """
-        self._validate_headers()
-        pieces = []
-        for part, content_encoding, transfer in self._parts:
-            if content_encoding or transfer:
-                raise TypeError("an encoded multipart part cannot be decoded; use as_bytes()")
-            head = part._binary_headers.decode("utf-8")
-            pieces.append(f"--{self.boundary}\r\n{head}{part.decode(encoding, errors)}\r\n")
-        pieces.append(f"--{self.boundary}--\r\n")
-        return "".join(pieces)
-
-    async def write(self, writer: PayloadWriter, close_boundary: bool = True) -> None:
-        """Write the whole multipart body.
-
-        Args:
-            writer: Destination of the bytes.
-            close_boundary: Write the close delimiter at the end.
-
-        Raises:
-            ValueError: Before any byte is written, if a part header (at any nesting
-                level) holds CR, LF or NUL.
-        """
-        self._validate_headers()
-        heads = [b"--" + self._boundary + b"\r\n" + part._binary_headers for part, _, _ in self]
-        for (part, encoding, transfer), head in zip(self._parts, heads, strict=True):
-            await writer.write(head)
-            if encoding or transfer:
-                encoder = _PartEncoder(encoding, transfer)
-                await part.write(_EncodingWriter(writer, encoder))
-                tail = encoder.flush()
-                if tail:
-                    await writer.write(tail)
-            else:
-                await part.write(writer)
-            await writer.write(b"\r\n")
-        if close_boundary:
-            await writer.write(b"--" + self._boundary + b"--\r\n")
-
-    async def close(self) -> None:
-        """Close every part (open files)."""
-        for part, _, _ in self._parts:
-            await part.close()

@@ -2,43 +2,49 @@
 
 Theory of operation
 -------------------
-A ``Payload`` is a body that knows its own headers (``Content-Type``, perhaps
-``Content-Disposition``), its size when that is known up front, and how to ``write()``
-itself to anything with an ``async write(bytes)`` method. The client and the server never
-look inside: they take the headers, use ``size`` for ``Content-Length`` (or fall back to
-chunked transfer coding when it is ``None``) and await ``write()``.
+A ``Payload`` (``aioweb._shared.payload_base``) is a body that knows its own headers, its
+size when that is known up front, and how to ``write()`` itself to anything with an
+``async write(bytes)`` method. The client and the server never look inside: they take the
+headers, use ``size`` for ``Content-Length`` (or fall back to chunked transfer coding when it
+is ``None``) and await ``write()``.
 
 ``get_payload(data)`` turns a plain Python object into the right payload by asking
 ``PAYLOAD_REGISTRY``, which tries the factories registered with ``Order.try_first``, then
 ``Order.normal``, then ``Order.try_last``, and picks the first whose type matches.
 
-Streaming payloads (files, async iterables) never hold the whole body in memory: files are
-read in 64 KiB pieces in the default executor so a slow disk never blocks the event loop.
-
-Header injection (CVE-2023-49081 class, catalogue row CLI-10): a header value containing
-CR, LF or NUL could end the header block early and smuggle a second message. Every header
-a payload sets or is given is checked when it is set and again when the header block is
-rendered, so a ``ValueError`` is raised before a single byte reaches the wire.
+This module holds the in-memory payloads (bytes, text, JSON), the streaming ones that are
+not files (async iterables, ``StreamReader``, ``@streamer``) and the registry; the file
+payloads are in ``aioweb._shared.payload_io``. Every payload name is importable from here.
+Streaming payloads never hold the whole body in memory.
 """
 
 from __future__ import annotations
 
-import abc
-import asyncio
 import builtins
 import enum
 import io
 import json
-import mimetypes
-import os
-import re
 import warnings
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from pathlib import Path
-from typing import IO, ClassVar, Final, Protocol, TypeVar, runtime_checkable
-from urllib.parse import quote
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from typing import IO, Final, Protocol, TypeVar, runtime_checkable
 
-from multidict import CIMultiDict
+from aioweb._shared.disposition import build_content_disposition
+from aioweb._shared.disposition import is_token as is_token
+from aioweb._shared.payload_base import HeadersArg as HeadersArg
+from aioweb._shared.payload_base import (
+    Payload,
+    PayloadWriter,
+    guess_filename,
+    text_encoding,
+    validate_header,
+)
+from aioweb._shared.payload_io import READ_CHUNK_SIZE as READ_CHUNK_SIZE
+from aioweb._shared.payload_io import (
+    BufferedReaderPayload,
+    BytesIOPayload,
+    IOBasePayload,
+    TextIOPayload,
+)
 
 __all__ = [
     "PAYLOAD_REGISTRY",
@@ -67,137 +73,6 @@ __all__ = [
     "validate_header",
 ]
 
-#: Size of one file read. 64 KiB matches asyncio's default transport buffer and the
-#: ``StreamReader`` low-water mark, so one read fills one socket write.
-READ_CHUNK_SIZE: Final = 64 * 1024
-
-HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]]
-
-# RFC 9110 s5.6.2 tchar.
-_TOKEN_CHARS: Final = frozenset(
-    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
-# CR and LF end a header line and NUL truncates it in C parsers: all three smuggle headers.
-_FORBIDDEN_IN_VALUE: Final = re.compile(r"[\r\n\x00]")
-# Other controls are never legitimate in a parameter we build; HTAB is (RFC 9110 qdtext).
-_CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_NON_ASCII_PRINTABLE: Final = re.compile(r"[^\t\x20-\x7e]")
-# RFC 8187 attr-char minus what ``quote`` keeps anyway (ALPHA, DIGIT, "-", ".", "_", "~").
-_ATTR_CHAR_EXTRA: Final = "!#$&+^`|"
-
-
-def is_token(value: str) -> bool:
-    """Tell whether ``value`` is a non-empty RFC 9110 token.
-
-    Args:
-        value: The candidate string.
-
-    Returns:
-        ``True`` when every character is a ``tchar``.
-    """
-    return bool(value) and _TOKEN_CHARS.issuperset(value)
-
-
-def validate_header(name: str, value: str) -> None:
-    """Refuse a header that could break out of its line.
-
-    Args:
-        name: Header field name; must be an RFC 9110 token.
-        value: Header field value; must not contain CR, LF or NUL.
-
-    Raises:
-        ValueError: If the name is not a token or the value holds CR, LF or NUL.
-    """
-    if not is_token(name):
-        raise ValueError(f"invalid header name {name!r}")
-    if _FORBIDDEN_IN_VALUE.search(value):
-        raise ValueError(f"header {name!r} must not contain CR, LF or NUL: {value!r}")
-
-
-def _quoted_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def _ascii_fallback(value: str) -> str:
-    return _NON_ASCII_PRINTABLE.sub("_", value)
-
-
-def build_content_disposition(
-    disptype: str,
-    params: Mapping[str, str],
-    *,
-    quote_fields: bool = True,
-    charset: str = "utf-8",
-) -> str:
-    """Build a ``Content-Disposition`` value (RFC 6266, RFC 7578 s4.2).
-
-    ASCII values are sent as quoted strings. Other values are sent as ``key*=`` extended
-    values (RFC 8187) with an ASCII ``filename`` fallback in front for old readers, except
-    for ``form-data``: RFC 7578 s4.2 forbids ``filename*`` there, and browsers send the raw
-    UTF-8 inside the quoted string, so that is what we do too.
-
-    Args:
-        disptype: Disposition type such as ``"attachment"`` or ``"form-data"``.
-        params: Parameters such as ``name`` and ``filename``.
-        quote_fields: When ``False`` every value goes out as a quoted string, unchanged
-            apart from escaping ``\\`` and ``"``.
-        charset: Charset of the extended ``key*=`` values.
-
-    Returns:
-        The header value.
-
-    Raises:
-        ValueError: If the type or a key is not a token, or a value contains a control
-            character such as CR, LF or NUL.
-    """
-    if not is_token(disptype):
-        raise ValueError(f"bad content disposition type {disptype!r}")
-    pieces = [disptype]
-    for key, value in params.items():
-        if not is_token(key):
-            raise ValueError(f"bad content disposition parameter name {key!r}")
-        if _CONTROL.search(value):
-            raise ValueError(f"content disposition parameter {key!r} holds a control character")
-        # Non-ASCII in form-data stays raw UTF-8: RFC 7578 s4.2 forbids ``filename*``.
-        plain = not _NON_ASCII_PRINTABLE.search(value)
-        if plain or not quote_fields or disptype.lower() == "form-data":
-            pieces.append(f"{key}={_quoted_string(value)}")
-        else:
-            if key.lower() == "filename":
-                pieces.append(f"{key}={_quoted_string(_ascii_fallback(value))}")
-            encoded = quote(value, safe=_ATTR_CHAR_EXTRA, encoding=charset)
-            pieces.append(f"{key}*={charset}''{encoded}")
-    return "; ".join(pieces)
-
-
-def guess_filename(obj: object, default: str | None = None) -> str | None:
-    """Return the base name of a file object's ``name``, if it has a real one.
-
-    Args:
-        obj: Usually an open file.
-        default: What to return when there is no usable name.
-
-    Returns:
-        The last path component of ``obj.name``, or ``default``. Pseudo names such as
-        ``"<stdin>"`` do not count.
-    """
-    name = getattr(obj, "name", None)
-    if isinstance(name, str) and name and not (name[0] == "<" and name[-1] == ">"):
-        return Path(name).name
-    return default
-
-
-class PayloadWriter(Protocol):
-    """Where a payload writes its bytes: the HTTP writer, a test buffer, a multipart part."""
-
-    async def write(self, chunk: bytes) -> None:
-        """Write one chunk of the body.
-
-        Args:
-            chunk: Bytes to send.
-        """
-
 
 class LookupError(builtins.LookupError):
     """Raised by ``get_payload()`` when no registered factory accepts the data."""
@@ -212,180 +87,6 @@ class Order(enum.StrEnum):
     try_first = "try_first"
     #: Tried after every ``normal`` factory; the catch-alls such as async iterables.
     try_last = "try_last"
-
-
-class Payload(abc.ABC):
-    """A body that knows its headers and how to write itself.
-
-    Args:
-        value: The data the subclass wraps.
-        headers: Extra headers; they override the computed ``Content-Type``.
-        content_type: ``Content-Type``; guessed from ``filename`` or the class default
-            when omitted.
-        filename: Name the body is sent as; also used to guess ``Content-Type``.
-        encoding: Charset of text data, if any.
-        **kwargs: Ignored, so that ``get_payload()`` can pass options that only some
-            payload types use.
-
-    Raises:
-        ValueError: If a header, the content type or the filename holds CR, LF or NUL.
-    """
-
-    _default_content_type: ClassVar[str] = "application/octet-stream"
-    _size: int | None = None
-
-    def __init__(
-        self,
-        value: object,
-        headers: HeadersArg | None = None,
-        content_type: str | None = None,
-        filename: str | None = None,
-        encoding: str | None = None,
-        **kwargs: object,
-    ) -> None:
-        self._value = value
-        self._encoding = encoding
-        if filename is not None and _FORBIDDEN_IN_VALUE.search(filename):
-            raise ValueError(f"filename must not contain CR, LF or NUL: {filename!r}")
-        self._filename = filename
-        self._headers: CIMultiDict[str] = CIMultiDict(headers or ())
-        if content_type is not None:
-            self._headers["Content-Type"] = content_type
-        elif "Content-Type" not in self._headers:
-            guessed = mimetypes.guess_type(filename)[0] if filename is not None else None
-            self._headers["Content-Type"] = guessed or self._default_content_type
-        self._validate_headers()
-
-    @property
-    def size(self) -> int | None:
-        """Body size in bytes, or ``None`` when unknown until it has been written."""
-        return self._size
-
-    @property
-    def filename(self) -> str | None:
-        """The file name given or guessed for this body, if any."""
-        return self._filename
-
-    @property
-    def headers(self) -> CIMultiDict[str]:
-        """The payload's own headers (mutable; checked again before writing)."""
-        return self._headers
-
-    @property
-    def encoding(self) -> str | None:
-        """Charset of text content, if any."""
-        return self._encoding
-
-    @property
-    def content_type(self) -> str:
-        """The ``Content-Type`` header value."""
-        return self._headers["Content-Type"]
-
-    @property
-    def _binary_headers(self) -> bytes:
-        # Rendered (and re-checked) at write time: users may mutate ``headers`` after
-        # construction, and a late CR/LF must still never reach the wire.
-        self._validate_headers()
-        lines = "".join(f"{name}: {value}\r\n" for name, value in self._headers.items())
-        return (lines + "\r\n").encode("utf-8")
-
-    def _validate_headers(self) -> None:
-        for name, value in self._headers.items():
-            validate_header(name, value)
-
-    def set_content_disposition(
-        self,
-        disptype: str,
-        quote_fields: bool = True,
-        _charset: str = "utf-8",
-        **params: str,
-    ) -> None:
-        """Set ``Content-Disposition``, e.g. ``attachment; filename="a.txt"``.
-
-        Args:
-            disptype: Disposition type: ``"attachment"``, ``"inline"``, ``"form-data"``.
-            quote_fields: Encode non-ASCII values (see ``build_content_disposition``).
-            _charset: Charset of extended ``key*=`` values.
-            **params: Parameters, typically ``name`` and ``filename``.
-
-        Raises:
-            ValueError: If the type or a parameter name is not a token or a value holds a
-                control character such as CR, LF or NUL.
-        """
-        self._headers["Content-Disposition"] = build_content_disposition(
-            disptype, params, quote_fields=quote_fields, charset=_charset
-        )
-
-    @abc.abstractmethod
-    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
-        """Return the body as text.
-
-        Args:
-            encoding: Charset used for bytes.
-            errors: Codec error handler.
-
-        Returns:
-            The decoded body.
-        """
-
-    @abc.abstractmethod
-    async def write(self, writer: PayloadWriter) -> None:
-        """Write the whole body to ``writer``.
-
-        Args:
-            writer: Destination of the bytes.
-        """
-
-    async def write_with_length(self, writer: PayloadWriter, content_length: int | None) -> None:
-        """Write the body, but no more than ``content_length`` bytes of it.
-
-        Args:
-            writer: Destination of the bytes.
-            content_length: Byte cap, or ``None`` to write everything.
-        """
-        if content_length is None:
-            await self.write(writer)
-        else:
-            await self.write(_CappedWriter(writer, content_length))
-
-    async def as_bytes(self) -> bytes:
-        """Return the whole body as bytes (reads streamed payloads to the end).
-
-        Returns:
-            The body exactly as ``write()`` would send it.
-        """
-        sink = _BytesSink()
-        await self.write(sink)
-        return sink.getvalue()
-
-    async def close(self) -> None:
-        """Release what the payload holds (open files); a no-op for in-memory data."""
-        return None
-
-
-class _BytesSink:
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-
-    async def write(self, chunk: bytes) -> None:
-        self._parts.append(chunk)
-
-    def getvalue(self) -> bytes:
-        return b"".join(self._parts)
-
-
-class _CappedWriter:
-    def __init__(self, writer: PayloadWriter, limit: int) -> None:
-        self._writer = writer
-        self._left = limit
-
-    async def write(self, chunk: bytes) -> None:
-        if self._left <= 0:
-            return
-        if len(chunk) > self._left:
-            chunk = chunk[: self._left]
-        self._left -= len(chunk)
-        await self._writer.write(chunk)
 
 
 class BytesPayload(Payload):
@@ -451,24 +152,6 @@ class BytesPayload(Payload):
         return self._value
 
 
-def _charset_of(content_type: str) -> str | None:
-    for piece in content_type.split(";")[1:]:
-        key, _, value = piece.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"') or None
-    return None
-
-
-def _text_encoding(encoding: str | None, content_type: str | None) -> tuple[str, str]:
-    if encoding is None:
-        if content_type is None:
-            return "utf-8", "text/plain; charset=utf-8"
-        return _charset_of(content_type) or "utf-8", content_type
-    if content_type is None:
-        content_type = f"text/plain; charset={encoding}"
-    return encoding, content_type
-
-
 class StringPayload(BytesPayload):
     """A text body, encoded once up front.
 
@@ -493,7 +176,7 @@ class StringPayload(BytesPayload):
         encoding: str | None = None,
         **kwargs: object,
     ) -> None:
-        real_encoding, real_type = _text_encoding(encoding, content_type)
+        real_encoding, real_type = text_encoding(encoding, content_type)
         super().__init__(value.encode(real_encoding), headers, real_type, filename, real_encoding)
 
 
@@ -519,259 +202,6 @@ class StringIOPayload(StringPayload):
         **kwargs: object,
     ) -> None:
         super().__init__(value.read(), headers, content_type, filename, encoding)
-
-
-class IOBasePayload(Payload):
-    """A body streamed from a binary file object, 64 KiB at a time in the executor.
-
-    The file is read from the position it had when the payload was made; a seekable file
-    is rewound there before every write, so a request can be retried or redirected. The
-    file is not closed by writing: ``close()`` does that.
-
-    Args:
-        value: A binary file object.
-        disposition: ``Content-Disposition`` type set when there is a file name, or
-            ``None`` for no such header.
-        headers: Extra headers.
-        content_type: ``Content-Type``; guessed from the file name when omitted.
-        filename: Name to send; the file's own base name when omitted.
-        encoding: Charset, when the file holds text.
-        **kwargs: Ignored (see ``Payload``).
-    """
-
-    _value: IO[bytes]
-
-    def __init__(
-        self,
-        value: IO[bytes],
-        disposition: str | None = "attachment",
-        headers: HeadersArg | None = None,
-        content_type: str | None = None,
-        filename: str | None = None,
-        encoding: str | None = None,
-        **kwargs: object,
-    ) -> None:
-        if filename is None:
-            filename = guess_filename(value)
-        super().__init__(value, headers, content_type, filename, encoding)
-        if self._filename is not None and disposition is not None:
-            self.set_content_disposition(disposition, filename=self._filename)
-        self._start: int | None = None
-        try:
-            if value.seekable():
-                self._start = value.tell()
-        except (OSError, ValueError):
-            self._start = None
-
-    @property
-    def size(self) -> int | None:
-        """Bytes from the starting position to the end of the file, when knowable."""
-        if self._start is None:
-            return None
-        try:
-            return max(os.fstat(self._value.fileno()).st_size - self._start, 0)
-        except (OSError, ValueError, AttributeError):
-            return None
-
-    def _rewind(self) -> None:
-        if self._start is not None:
-            self._value.seek(self._start)
-
-    async def _read(self, size: int) -> bytes:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, self._value.read, size)
-
-    async def write(self, writer: PayloadWriter) -> None:
-        """Stream the file to ``writer``.
-
-        Args:
-            writer: Destination of the bytes.
-        """
-        await self.write_with_length(writer, None)
-
-    async def write_with_length(self, writer: PayloadWriter, content_length: int | None) -> None:
-        """Stream the file, stopping after ``content_length`` bytes when given.
-
-        Args:
-            writer: Destination of the bytes.
-            content_length: Byte cap, or ``None`` for the whole file.
-        """
-        self._rewind()
-        left = content_length
-        while left is None or left > 0:
-            chunk = await self._read(
-                READ_CHUNK_SIZE if left is None else min(left, READ_CHUNK_SIZE)
-            )
-            if not chunk:
-                break
-            if left is not None:
-                left -= len(chunk)
-            await writer.write(bytes(chunk))
-
-    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
-        """Read the file (blocking) and decode it.
-
-        Args:
-            encoding: Charset.
-            errors: Codec error handler.
-
-        Returns:
-            The text.
-        """
-        self._rewind()
-        return self._value.read().decode(encoding, errors)
-
-    async def close(self) -> None:
-        """Close the file in the executor (closing may flush and block)."""
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self._value.close)
-
-
-class BytesIOPayload(IOBasePayload):
-    """A body streamed from an ``io.BytesIO``; in memory, so no executor is used.
-
-    Args:
-        value: The in-memory binary file.
-        disposition: ``Content-Disposition`` type used when there is a file name.
-        headers: Extra headers.
-        content_type: ``Content-Type``.
-        filename: Name to send.
-        encoding: Charset, when the data is text.
-        **kwargs: Ignored (see ``Payload``).
-    """
-
-    _value: io.BytesIO
-
-    def __init__(
-        self,
-        value: io.BytesIO,
-        disposition: str | None = "attachment",
-        headers: HeadersArg | None = None,
-        content_type: str | None = None,
-        filename: str | None = None,
-        encoding: str | None = None,
-        **kwargs: object,
-    ) -> None:
-        super().__init__(value, disposition, headers, content_type, filename, encoding)
-
-    @property
-    def size(self) -> int | None:
-        """Bytes from the starting position to the end of the buffer."""
-        start = self._start if self._start is not None else self._value.tell()
-        return max(len(self._value.getbuffer()) - start, 0)
-
-    async def _read(self, size: int) -> bytes:
-        return self._value.read(size)
-
-    async def close(self) -> None:
-        """Close the buffer."""
-        self._value.close()
-
-
-class BufferedReaderPayload(IOBasePayload):
-    """A body streamed from a file opened with ``open(path, "rb")``.
-
-    Args:
-        value: The buffered binary file.
-        disposition: ``Content-Disposition`` type used when there is a file name.
-        headers: Extra headers.
-        content_type: ``Content-Type``; guessed from the file name when omitted.
-        filename: Name to send; the file's own base name when omitted.
-        encoding: Charset, when the file holds text.
-        **kwargs: Ignored (see ``Payload``).
-    """
-
-    def __init__(
-        self,
-        value: io.BufferedReader | io.BufferedRandom,
-        disposition: str | None = "attachment",
-        headers: HeadersArg | None = None,
-        content_type: str | None = None,
-        filename: str | None = None,
-        encoding: str | None = None,
-        **kwargs: object,
-    ) -> None:
-        super().__init__(value, disposition, headers, content_type, filename, encoding)
-
-
-class TextIOPayload(Payload):
-    """A body streamed from a text file, encoded chunk by chunk.
-
-    ``size`` is ``None``: the encoded length of a text file is unknown until it is read,
-    so the body goes out with chunked transfer coding rather than a guessed length.
-
-    Args:
-        value: A text file object.
-        disposition: ``Content-Disposition`` type used when there is a file name.
-        headers: Extra headers.
-        content_type: ``Content-Type``; ``text/plain; charset=<charset>`` when omitted.
-        filename: Name to send; the file's own base name when omitted.
-        encoding: Charset to encode with; else the ``content_type`` charset, else UTF-8.
-        **kwargs: Ignored (see ``Payload``).
-    """
-
-    _value: IO[str]
-
-    def __init__(
-        self,
-        value: IO[str],
-        disposition: str | None = "attachment",
-        headers: HeadersArg | None = None,
-        content_type: str | None = None,
-        filename: str | None = None,
-        encoding: str | None = None,
-        **kwargs: object,
-    ) -> None:
-        if filename is None:
-            filename = guess_filename(value)
-        real_encoding, real_type = _text_encoding(encoding, content_type)
-        super().__init__(value, headers, real_type, filename, real_encoding)
-        if self._filename is not None and disposition is not None:
-            self.set_content_disposition(disposition, filename=self._filename)
-        # tell() of a text file is an opaque cookie, but seek() takes it back.
-        self._start: int | None = None
-        try:
-            if value.seekable():
-                self._start = value.tell()
-        except (OSError, ValueError):
-            self._start = None
-
-    def _rewind(self) -> None:
-        if self._start is not None:
-            self._value.seek(self._start)
-
-    async def write(self, writer: PayloadWriter) -> None:
-        """Stream the file, encoded, to ``writer``.
-
-        Args:
-            writer: Destination of the bytes.
-        """
-        self._rewind()
-        loop = asyncio.get_running_loop()
-        encoding = self._encoding or "utf-8"
-        while True:
-            chunk = await loop.run_in_executor(None, self._value.read, READ_CHUNK_SIZE)
-            if not chunk:
-                break
-            await writer.write(chunk.encode(encoding))
-
-    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
-        """Read the rest of the file (blocking).
-
-        Args:
-            encoding: Unused: the file already yields text.
-            errors: Unused.
-
-        Returns:
-            The text.
-        """
-        self._rewind()
-        return self._value.read()
-
-    async def close(self) -> None:
-        """Close the file in the executor."""
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self._value.close)
 
 
 class JsonPayload(BytesPayload):

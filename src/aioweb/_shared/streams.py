@@ -34,10 +34,11 @@ import asyncio
 import collections
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Final
 
+from aioweb._sansio.limits import STREAM_HIGH_WATER
 from aioweb._shared.queues import (
     NO_CAUSE,
     DataQueue,
@@ -45,6 +46,7 @@ from aioweb._shared.queues import (
     FlowControlDataQueue,
     ReadingController,
 )
+from aioweb._shared.stream_iterators import AsyncStreamIterator, ChunkTupleAsyncStreamIterator
 
 __all__ = [
     "EMPTY_PAYLOAD",
@@ -67,58 +69,6 @@ def _call_eof_callback(callback: Callable[[], None]) -> None:
         callback()
     except Exception:
         _internal_log.exception("Exception in eof callback")
-
-
-class AsyncStreamIterator:
-    """Iterate over the results of a read function until it returns ``b""``.
-
-    Args:
-        read_func: Coroutine function returning the next piece; ``b""`` or ``EofStream``
-            ends the iteration.
-    """
-
-    __slots__ = ("_read_func",)
-
-    def __init__(self, read_func: Callable[[], Awaitable[bytes]]) -> None:
-        self._read_func = read_func
-
-    def __aiter__(self) -> AsyncStreamIterator:
-        """Return the iterator itself."""
-        return self
-
-    async def __anext__(self) -> bytes:
-        """Return the next non-empty piece; raise ``StopAsyncIteration`` at end of stream."""
-        try:
-            data = await self._read_func()
-        except EofStream:
-            raise StopAsyncIteration from None
-        if not data:
-            raise StopAsyncIteration
-        return data
-
-
-class ChunkTupleAsyncStreamIterator:
-    """Iterate over ``StreamReader.readchunk()`` results until end of stream.
-
-    Args:
-        stream: The reader to take chunks from.
-    """
-
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: StreamReader) -> None:
-        self._stream = stream
-
-    def __aiter__(self) -> ChunkTupleAsyncStreamIterator:
-        """Return the iterator itself."""
-        return self
-
-    async def __anext__(self) -> tuple[bytes, bool]:
-        """Return the next ``readchunk()`` result; stop at its ``(b"", False)`` end marker."""
-        data, end_of_http_chunk = await self._stream.readchunk()
-        if not data and not end_of_http_chunk:
-            raise StopAsyncIteration
-        return data, end_of_http_chunk
 
 
 class StreamReader:
@@ -786,7 +736,7 @@ class EmptyStreamReader(StreamReader):
     """
 
     def __init__(self) -> None:
-        super().__init__(None, 2**16)
+        super().__init__(None, STREAM_HIGH_WATER)
         self._eof = True
 
     def __repr__(self) -> str:
