@@ -40,7 +40,7 @@ from aioweb._sansio.events import (
 )
 from aioweb._sansio.h1.framing import summarize
 from aioweb._sansio.h1.parser import RequestParser, ResponseParser
-from aioweb._sansio.h1.state import ConnectionState, Role, State
+from aioweb._sansio.h1.state import EVENT_TRIGGERED, ConnectionState, Role, State
 from aioweb._sansio.h1.writer import (
     BodyWriter,
     ChunkedWriter,
@@ -278,14 +278,12 @@ class H1Connection:
             The bytes to write (possibly empty).
 
         Raises:
-            LocalProtocolError: The event is illegal now, or holds CR/LF/NUL or another
-                forbidden character. The connection is then unusable.
+            LocalProtocolError: The event is illegal now (our side is then in ERROR), or
+                holds CR/LF/NUL or another forbidden character. Content is validated
+                before any state changes, so after a refused head nothing was written
+                and another (valid) head may still be sent, e.g. a 500 instead.
         """
-        try:
-            return self._send(event)
-        except LocalProtocolError:
-            self._state.process_error(self.our_role)
-            raise
+        return self._send(event)
 
     def send_failed(self) -> None:
         """Mark our side as failed (e.g. the handler crashed mid-response)."""
@@ -331,13 +329,18 @@ class H1Connection:
         target = check_target(head.target)
         if head.http_version not in ((1, 1), (1, 0)):
             raise LocalProtocolError("HTTP/1.1 connections send HTTP/1.0 or HTTP/1.1 requests")
+        self._check_transition(Role.CLIENT, "request")
         summary = summarize(head.headers)
         extra: list[bytes] = []
         writer = self._writer_for(summary.content_length, summary.transfer_encoding)
+        close = b"close" in summary.connection or not head.keep_alive
+        if close and not summary.connection:
+            extra.append(b"Connection: close")
+        line = b"%b %b HTTP/%d.%d" % (method, target, *head.http_version)
+        data = serialize_head(line, head.headers, extra)
+        # Everything is valid: only now does the state move.
         self._state.process(Role.CLIENT, "request", ours=True)
-        if b"close" in summary.connection or not head.keep_alive:
-            if not summary.connection:
-                extra.append(b"Connection: close")
+        if close:
             self._state.process_keep_alive_disabled()
         upgrade = head.method == "CONNECT" or (
             summary.upgrade is not None and b"upgrade" in summary.connection
@@ -349,8 +352,12 @@ class H1Connection:
         parser = self._parser
         if isinstance(parser, ResponseParser):
             parser.expect_response(head.method)
-        line = b"%b %b HTTP/%d.%d" % (method, target, *head.http_version)
-        return serialize_head(line, head.headers, extra)
+        return data
+
+    def _check_transition(self, role: Role, kind: str) -> None:
+        if (role, self._state.states[role], kind) not in EVENT_TRIGGERED:
+            state = self._state.states[role].value
+            raise LocalProtocolError(f"cannot send {kind!r} when the {role.value} is in {state}")
 
     def _writer_for(self, content_length: list[bytes], te: list[bytes]) -> BodyWriter | None:
         if te:
@@ -370,26 +377,34 @@ class H1Connection:
         if not 100 <= event.status < 200:
             raise LocalProtocolError("informational responses have a 1xx status")
         kind = "switch" if event.status == 101 else "informational"
+        self._check_transition(Role.SERVER, kind)
+        line = b"HTTP/1.1 %d %b" % (event.status, check_reason(event.reason))
+        data = serialize_head(line, event.headers, [])
         self._state.process(Role.SERVER, kind, ours=True)
         self._client_expects_continue = False
         if kind == "switch":
             self._after_verdict(switched=True)
-        line = b"HTTP/1.1 %d %b" % (event.status, check_reason(event.reason))
-        return serialize_head(line, event.headers, [])
+        return data
 
     def _send_response(self, head: ResponseHead) -> bytes:
         status = head.status
         if not 200 <= status <= 999:
             raise LocalProtocolError(f"invalid final status {status}: use 200-999")
         reason = check_reason(head.reason)
-        their = self.their_state
         tunnel = self._is_tunnel(status)
-        self._state.process(Role.SERVER, "switch" if tunnel else "response", ours=True)
+        kind = "switch" if tunnel else "response"
+        self._check_transition(Role.SERVER, kind)
         summary = summarize(head.headers)
         extra: list[bytes] = []
         writer = self._writer_for(summary.content_length, summary.transfer_encoding)
-        no_body = self._request_method == "HEAD" or status in (204, 304) or tunnel
-        if no_body:
+        keep_alive = (
+            self._state.keep_alive
+            and head.keep_alive
+            and b"close" not in summary.connection
+            and self.their_state is not State.ERROR
+            and self._request_method is not None
+        )
+        if self._request_method == "HEAD" or status in (204, 304) or tunnel:
             writer = NoBodyWriter()
         elif writer is None:
             if self._peer_version >= (1, 1) and self._request_method is not None:
@@ -397,24 +412,21 @@ class H1Connection:
                 writer = ChunkedWriter()
             else:
                 writer = UntilCloseWriter()
-                self._state.process_keep_alive_disabled()
-        if (
-            not head.keep_alive
-            or b"close" in summary.connection
-            or their is State.ERROR
-            or self._request_method is None
-        ):
-            self._state.process_keep_alive_disabled()
+                keep_alive = False
         if not tunnel:
-            if not self._state.keep_alive:
+            if not keep_alive:
                 if b"close" not in summary.connection:
                     extra.append(b"Connection: close")
             elif self._peer_version < (1, 1) and b"keep-alive" not in summary.connection:
                 extra.append(b"Connection: keep-alive")
+        data = serialize_head(b"HTTP/1.1 %d %b" % (status, reason), head.headers, extra)
+        # Everything is valid: only now does the state move.
+        self._state.process(Role.SERVER, kind, ours=True)
+        if not keep_alive:
+            self._state.process_keep_alive_disabled()
         self._writer = writer
         if tunnel:
             self._after_verdict(switched=True)
         elif self._held:
             self._after_verdict(switched=False)
-        line = b"HTTP/1.1 %d %b" % (status, reason)
-        return serialize_head(line, head.headers, extra)
+        return data

@@ -1,0 +1,533 @@
+"""The server side of an HTTP/1.1 connection: asyncio transport <-> H1Connection.
+
+Theory of operation. ``data_received`` feeds the sans-IO core and pumps its events: a
+request head creates the body ``StreamReader`` and wakes the connection's task; body data
+is fed into the reader (decompressed on the way if asked), which pauses the transport when
+its buffer is full. One task per connection takes requests in order and awaits the
+manager's ``handle_message`` (routing, middlewares and the handler all run inside that one
+await, so contextvars and streaming pass through). When the response is complete and both
+sides are done, the next cycle starts; requests pipelined behind it were parsed already
+and wait in the core (at most ``max_pipelined``, then reading pauses).
+
+Timers, all on the loop's clock:
+- *keep-alive*: an idle connection between requests is closed after ``keepalive_timeout``;
+- *head*: once the first byte of a request arrives its whole head must follow within
+  ``header_timeout`` (slowloris, LIM-09), answered with 408 and a close;
+- *body*: while a handler waits for body bytes, each wait may last at most
+  ``body_timeout`` (slow POST and pause-based desync, LIM-11); the connection is then
+  closed and never reused.
+
+Protocol errors are answered here, without the application: the status the core chose,
+a short ``text/plain`` body that never echoes the input (HDR-25), and a close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Final, Protocol
+
+from aioweb._io.h1_writer import H1StreamWriter
+from aioweb._sansio.errors import LocalProtocolError, RemoteProtocolError
+from aioweb._sansio.events import (
+    NEED_DATA,
+    PAUSED,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    RequestHead,
+    ResponseHead,
+    Trailers,
+)
+from aioweb._sansio.h1 import H1Connection, Role, State
+from aioweb._sansio.limits import H1Limits
+from aioweb._shared.compression import (
+    DecompressionError,
+    DecompressionLimitError,
+    Decompressor,
+    get_decompressor,
+)
+from aioweb._shared.streams import EMPTY_PAYLOAD, StreamReader
+
+__all__ = ["MessageHandler", "RequestHandler"]
+
+server_logger: Final = logging.getLogger("aioweb.server")
+
+_ERROR_REASONS: Final = {
+    400: "Bad Request",
+    408: "Request Timeout",
+    413: "Request Entity Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    501: "Not Implemented",
+    505: "HTTP Version Not Supported",
+}
+
+
+class MessageHandler(Protocol):
+    """What the protocol calls for each request (``web.Server`` implements it)."""
+
+    async def handle_message(
+        self,
+        protocol: RequestHandler,
+        head: RequestHead,
+        payload: StreamReader,
+        writer: H1StreamWriter,
+    ) -> None:
+        """Handle one request completely, writing its response through ``writer``."""
+
+
+class BodyTimeoutError(asyncio.TimeoutError):
+    """The client stopped sending the request body for longer than ``body_timeout``."""
+
+
+class _BodyTimer:
+    """The deadline of each body read: a StreamReader ``timer=`` entered around every wait.
+
+    If no byte arrives for ``timeout`` seconds the reader fails with
+    :class:`BodyTimeoutError` and the connection will not be reused (LIM-11).
+    """
+
+    __slots__ = ("_handle", "_protocol")
+
+    def __init__(self, protocol: RequestHandler) -> None:
+        self._protocol = protocol
+        self._handle: asyncio.TimerHandle | None = None
+
+    def __enter__(self) -> None:
+        timeout = self._protocol.body_timeout
+        if timeout:
+            self._handle = self._protocol._loop.call_later(
+                timeout, self._protocol._on_body_timeout
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
+class RequestHandler(asyncio.Protocol):
+    """One HTTP/1.1 server connection.
+
+    Args:
+        manager: Handles each request (routing, handler, response).
+        loop: The event loop.
+        keepalive_timeout: Seconds an idle kept-alive connection stays open.
+        header_timeout: Seconds allowed to receive a whole request head once it started.
+        body_timeout: Seconds a body read may wait for the next bytes.
+        max_line_size: Longest request target.
+        max_field_size: Longest header field.
+        max_headers: Most header fields.
+        read_bufsize: Low-water mark of body readers (they pause the transport at twice it).
+        auto_decompress: Decode ``Content-Encoding`` of request bodies.
+        max_decompressed_size: Cap on a decoded request body (413 above it).
+        handler_cancellation: Cancel the handler when the client disconnects.
+        on_connection: Called with the protocol when it connects and disconnects.
+    """
+
+    def __init__(
+        self,
+        manager: MessageHandler,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        keepalive_timeout: float = 3630.0,
+        header_timeout: float | None = 10.0,
+        body_timeout: float | None = 60.0,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        read_bufsize: int = 2**16,
+        auto_decompress: bool = True,
+        max_decompressed_size: int = 1024**2,
+        handler_cancellation: bool = False,
+        on_connection: Callable[[RequestHandler, bool], None] | None = None,
+    ) -> None:
+        self._manager = manager
+        self._loop = loop
+        self.keepalive_timeout = keepalive_timeout
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
+        self._limits = H1Limits(
+            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
+        )
+        self._read_bufsize = read_bufsize
+        self._auto_decompress = auto_decompress
+        self._max_decompressed = max_decompressed_size
+        self._handler_cancellation = handler_cancellation
+        self._on_connection = on_connection
+        self.transport: asyncio.Transport | None = None
+        self._conn = H1Connection(Role.SERVER, limits=self._limits)
+        self._messages: deque[tuple[RequestHead, StreamReader] | RemoteProtocolError] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._payload: StreamReader | None = None
+        self._decoder: Decompressor | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._writing_paused = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._reading_paused = False
+        self._close_after_response = False
+        self._handling = False
+        self._closed = False
+        self._keep_alive = True
+        self._head_timer = False
+
+    # ------------------------------------------------------------------ transport events
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start the connection's task and the idle timer."""
+        if not isinstance(transport, asyncio.Transport):  # pragma: no cover - asyncio contract
+            raise TypeError("RequestHandler needs a stream transport")
+        self.transport = transport
+        self._task = self._loop.create_task(self._run())
+        self._arm(self.keepalive_timeout, self._on_idle_timeout)
+        if self._on_connection is not None:
+            self._on_connection(self, True)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        """Tell a waiting body reader and (optionally) cancel the handler."""
+        self._closed = True
+        self._disarm()
+        self.transport = None
+        payload = self._payload
+        if payload is not None and not payload.is_eof():
+            payload.set_exception(ConnectionResetError("client disconnected"))
+        self._wake()
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_exception(ConnectionResetError("client disconnected"))
+        self._drain_waiters.clear()
+        task = self._task
+        if (
+            task is not None
+            and not task.done()
+            and (self._handler_cancellation or not self._handling)
+        ):
+            task.cancel()
+        if self._on_connection is not None:
+            self._on_connection(self, False)
+
+    def data_received(self, data: bytes) -> None:
+        """Feed the core and dispatch what it parsed."""
+        if self._closed:
+            return
+        self._conn.receive_data(data)
+        self._pump()
+
+    def eof_received(self) -> bool:
+        """The client half-closed: finish what it sent, then close."""
+        self._conn.receive_data(b"")
+        self._pump()
+        return True
+
+    def pause_writing(self) -> None:
+        """The transport buffer passed its high-water mark."""
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        """The transport buffer drained."""
+        self._writing_paused = False
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()
+
+    # ------------------------------------------------------------------ flow control
+
+    @property
+    def writing_paused(self) -> bool:
+        """Whether writes should wait for :meth:`drain`."""
+        return self._writing_paused
+
+    async def drain(self) -> None:
+        """Wait until the transport accepts more data."""
+        if not self._writing_paused:
+            return
+        if self.transport is None or self._closed:
+            raise ConnectionResetError("client disconnected")
+        waiter = self._loop.create_future()
+        self._drain_waiters.append(waiter)
+        await waiter
+
+    def pause_reading(self) -> None:
+        """Body reader full: stop reading from the socket."""
+        if self.transport is not None and not self._reading_paused:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Body reader drained: read again, unless the core holds unparsed bytes."""
+        if self.transport is not None and self._reading_paused:
+            self._reading_paused = False
+            self.transport.resume_reading()
+
+    def keep_alive(self, val: bool) -> None:
+        """Set whether the connection may serve another request after this one."""
+        self._keep_alive = val
+        if not val:
+            self._close_after_response = True
+
+    # ------------------------------------------------------------------ parsing
+
+    def _pump(self) -> None:
+        conn = self._conn
+        while True:
+            try:
+                event = conn.next_event()
+            except RemoteProtocolError as exc:
+                self._on_protocol_error(exc)
+                return
+            if event is NEED_DATA or event is PAUSED:
+                break
+            if isinstance(event, RequestHead):
+                self._on_head(event)
+            elif isinstance(event, Data):
+                self._on_body(event.data)
+            elif isinstance(event, EndOfMessage):
+                self._on_end()
+            elif isinstance(event, Trailers):
+                pass  # trailers are parsed and counted; requests do not expose them yet
+            elif isinstance(event, ConnectionClosed):
+                self._on_peer_closed()
+                break
+        if conn.should_pause_reading and self.transport is not None:
+            self.pause_reading()
+        if self._head_in_progress():
+            if not self._head_timer:
+                self._arm(self.header_timeout, self._on_head_timeout)
+                self._head_timer = True
+        elif conn.their_state is State.IDLE and self._timer is None and not self._handling:
+            self._arm(self.keepalive_timeout, self._on_idle_timeout)
+
+    def _on_head(self, head: RequestHead) -> None:
+        self._disarm()
+        if head.content_length or head.chunked:
+            payload = StreamReader(
+                self, self._read_bufsize, loop=self._loop, timer=_BodyTimer(self)
+            )
+            self._payload = payload
+            self._decoder = self._make_decoder(head, payload)
+        else:
+            payload = EMPTY_PAYLOAD
+            self._payload = None
+        self._messages.append((head, payload))
+        self._wake()
+
+    def _make_decoder(self, head: RequestHead, payload: StreamReader) -> Decompressor | None:
+        if not self._auto_decompress:
+            return None
+        for name, value in head.headers:
+            if name.lower() == b"content-encoding":
+                coding = value.decode("latin-1").strip().lower()
+                if coding in ("", "identity"):
+                    return None
+                try:
+                    return get_decompressor(coding, max_size=self._max_decompressed)
+                except ValueError as exc:
+                    payload.set_exception(exc)
+                    return None
+        return None
+
+    def _on_body(self, data: bytes) -> None:
+        payload = self._payload
+        if payload is None or not data or payload.exception() is not None:
+            return
+        decoder = self._decoder
+        if decoder is None:
+            payload.feed_data(data)
+            return
+        payload.count_compressed_bytes(len(data))
+        try:
+            for piece in decoder.iter_decompress(data):
+                payload.feed_data(piece)
+        except DecompressionLimitError as exc:
+            payload.set_exception(exc)
+        except DecompressionError as exc:
+            payload.set_exception(exc)
+
+    def _on_end(self) -> None:
+        payload = self._payload
+        if payload is not None:
+            decoder = self._decoder
+            if decoder is not None and payload.exception() is None:
+                try:
+                    tail = decoder.flush()
+                    if tail:
+                        payload.feed_data(tail)
+                except DecompressionError as exc:
+                    payload.set_exception(exc)
+            if payload.exception() is None:
+                payload.feed_eof()
+        self._payload = None
+        self._decoder = None
+
+    def _on_peer_closed(self) -> None:
+        if not self._handling and not self._messages:
+            self.close()
+
+    def _on_protocol_error(self, exc: RemoteProtocolError) -> None:
+        payload = self._payload
+        if payload is not None:
+            payload.set_exception(exc)
+            self._payload = None
+        self._messages.append(exc)
+        self._wake()
+
+    # ------------------------------------------------------------------ the request loop
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _run(self) -> None:
+        try:
+            while not self._closed:
+                if not self._messages:
+                    self._waiter = self._loop.create_future()
+                    await self._waiter
+                    self._waiter = None
+                    continue
+                item = self._messages.popleft()
+                if isinstance(item, RemoteProtocolError):
+                    self._answer_error(item.status_code)
+                    return
+                head, payload = item
+                error = payload.exception()
+                if isinstance(error, RemoteProtocolError):
+                    # The body was already known to be malformed before the handler
+                    # started: the application never sees an ambiguous request.
+                    self._answer_error(error.status_code)
+                    return
+                if not await self._serve(head, payload):
+                    return
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self.close()
+
+    async def _serve(self, head: RequestHead, payload: StreamReader) -> bool:
+        """Handle one request; return whether the connection may serve another."""
+        writer = H1StreamWriter(self, self._conn)
+        self._handling = True
+        try:
+            await self._manager.handle_message(self, head, payload, writer)
+        except (ConnectionError, LocalProtocolError) as exc:
+            server_logger.debug("connection error while handling a request: %r", exc)
+            return False
+        finally:
+            self._handling = False
+        conn = self._conn
+        if conn.our_state is not State.DONE and conn.our_state is not State.MUST_CLOSE:
+            return False
+        if not payload.is_eof() and payload is not EMPTY_PAYLOAD:
+            # The handler left the body unread: with keep-alive we would have to drain
+            # an unknown amount first, so close instead (REL-12, CVE-2026-54278).
+            return False
+        if self._close_after_response or conn.our_state is not State.DONE:
+            return False
+        if conn.their_state is not State.DONE:
+            return False
+        conn.start_next_cycle()
+        if self._reading_paused and not conn.should_pause_reading:
+            self.resume_reading()
+        self._pump()
+        if not self._messages and not self._timer:
+            self._arm(self.keepalive_timeout, self._on_idle_timeout)
+        return True
+
+    def _answer_error(self, status: int) -> None:
+        conn = self._conn
+        if conn.our_state not in (State.IDLE, State.SEND_RESPONSE):
+            return
+        reason = _ERROR_REASONS.get(status, "Bad Request")
+        body = f"{status}: {reason}\n".encode()
+        head = ResponseHead(
+            status,
+            reason,
+            (
+                (b"Content-Type", b"text/plain; charset=utf-8"),
+                (b"Content-Length", str(len(body)).encode()),
+                (b"Connection", b"close"),
+            ),
+        )
+        try:
+            wire = conn.send(head) + conn.send(Data(body)) + conn.send(EndOfMessage())
+        except LocalProtocolError:  # pragma: no cover - the head above is always valid
+            return
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(wire)
+
+    # ------------------------------------------------------------------ timers and closing
+
+    def _arm(self, delay: float | None, callback: Callable[[], None]) -> None:
+        self._disarm()
+        self._head_timer = False
+        if delay is not None and delay > 0 and not self._closed:
+            self._timer = self._loop.call_later(delay, callback)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _on_idle_timeout(self) -> None:
+        self._timer = None
+        if self._handling or self._messages:
+            return
+        if self._conn.their_state is State.SEND_BODY or self._head_in_progress():
+            return
+        self.close()
+
+    def _head_in_progress(self) -> bool:
+        return self._conn.their_state is State.IDLE and self._conn._parser.phase == "head"
+
+    def _on_head_timeout(self) -> None:
+        self._timer = None
+        self._head_timer = False
+        if self._head_in_progress() and not self._handling:
+            self._answer_error(408)
+            self.close()
+
+    def _on_body_timeout(self) -> None:
+        payload = self._payload
+        self._close_after_response = True
+        if payload is not None and payload.exception() is None:
+            payload.set_exception(BodyTimeoutError("request body timed out"))
+
+    def close(self) -> None:
+        """Close the connection (after flushing what was written)."""
+        if self._closed and self.transport is None:
+            return
+        self._closed = True
+        self._disarm()
+        self._wake()
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:  # noqa: ASYNC109
+        """Finish the request in progress (up to ``timeout``), then close.
+
+        An idle connection closes at once; the handler of a request in progress is
+        cancelled if it does not finish in time.
+        """
+        self._close_after_response = True
+        if not self._handling and not self._messages:
+            self.close()
+        task = self._task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    @property
+    def handling(self) -> bool:
+        """Whether a request is being handled right now."""
+        return self._handling

@@ -1,0 +1,195 @@
+"""``web.run_app``: serve an application until SIGINT/SIGTERM, then shut down gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from ssl import SSLContext
+from typing import Final
+
+from aioweb._sansio.limits import KEEPALIVE_TIMEOUT_RUN_APP
+from aioweb._server.accesslog import AccessLogger, access_logger
+from aioweb._server.app import Application
+from aioweb._server.runner import (
+    AppRunner,
+    BaseSite,
+    GracefulExit,
+    SockSite,
+    TCPSite,
+    UnixSite,
+)
+from aioweb.abc import AbstractAccessLogger
+
+__all__ = ["run_app"]
+
+_SHUTDOWN_TIMEOUT: Final = 60.0
+
+AppOrFactory = Application | Awaitable[Application]
+
+
+def _sites(
+    runner: AppRunner,
+    *,
+    host: str | Iterable[str] | None,
+    port: int | None,
+    path: str | Iterable[str] | None,
+    sock: socket.socket | Iterable[socket.socket] | None,
+    ssl_context: SSLContext | None,
+    backlog: int,
+    reuse_address: bool | None,
+    reuse_port: bool | None,
+) -> list[BaseSite]:
+    sites: list[BaseSite] = []
+    if host is not None:
+        hosts = [host] if isinstance(host, str) else list(host)
+        for one in hosts:
+            sites.append(
+                TCPSite(
+                    runner,
+                    one,
+                    port,
+                    ssl_context=ssl_context,
+                    backlog=backlog,
+                    reuse_address=reuse_address,
+                    reuse_port=reuse_port,
+                )
+            )
+    elif (path is None and sock is None) or port is not None:
+        sites.append(
+            TCPSite(
+                runner,
+                None,
+                port,
+                ssl_context=ssl_context,
+                backlog=backlog,
+                reuse_address=reuse_address,
+                reuse_port=reuse_port,
+            )
+        )
+    if path is not None:
+        for one in [path] if isinstance(path, str) else list(path):
+            sites.append(UnixSite(runner, one, ssl_context=ssl_context, backlog=backlog))
+    if sock is not None:
+        for one_sock in [sock] if isinstance(sock, socket.socket) else list(sock):
+            sites.append(SockSite(runner, one_sock, ssl_context=ssl_context, backlog=backlog))
+    return sites
+
+
+async def _run_app(
+    app: AppOrFactory,
+    *,
+    print: Callable[..., None] | None,
+    handle_signals: bool,
+    site_options: dict[str, object],
+    shutdown_timeout: float,
+    runner_options: dict[str, object],
+) -> None:
+    if not isinstance(app, Application):
+        app = await app
+    runner = AppRunner(
+        app, handle_signals=handle_signals, shutdown_timeout=shutdown_timeout, **runner_options
+    )
+    await runner.setup()
+    try:
+        sites = _sites(runner, **site_options)  # type: ignore[arg-type]
+        for site in sites:
+            await site.start()
+        if print is not None:
+            names = sorted(str(site.name) for site in runner.sites)
+            print(f"======== Running on {', '.join(names)} ========\n(Press CTRL+C to quit)")
+        # Serve until cancelled: GracefulExit from a signal handler, or Ctrl+C.
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def run_app(
+    app: AppOrFactory | Coroutine[object, object, Application],
+    *,
+    host: str | Iterable[str] | None = None,
+    port: int | None = None,
+    path: str | Iterable[str] | None = None,
+    sock: socket.socket | Iterable[socket.socket] | None = None,
+    shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+    keepalive_timeout: float = KEEPALIVE_TIMEOUT_RUN_APP,
+    ssl_context: SSLContext | None = None,
+    print: Callable[..., None] | None = builtins.print,
+    backlog: int = 128,
+    access_log_class: type[AbstractAccessLogger] = AccessLogger,
+    access_log_format: str = AccessLogger.LOG_FORMAT,
+    access_log: logging.Logger | None = access_logger,
+    handle_signals: bool = True,
+    reuse_address: bool | None = None,
+    reuse_port: bool | None = None,
+    handler_cancellation: bool = False,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> None:
+    """Serve ``app`` until interrupted, then shut down gracefully.
+
+    Args:
+        app: An :class:`Application`, or a coroutine returning one.
+        host: Address(es) to bind; all interfaces when omitted.
+        port: TCP port (8080 by default, 8443 with TLS).
+        path: Unix socket path(s).
+        sock: Pre-made listening socket(s).
+        shutdown_timeout: Seconds requests in progress get when stopping.
+        keepalive_timeout: Seconds an idle keep-alive connection stays open.
+        ssl_context: Serve TLS.
+        print: Called with the "Running on" banner; None to stay silent.
+        backlog: The listen backlog.
+        access_log_class: The access logger class.
+        access_log_format: The access log format.
+        access_log: The access logger; None disables access logs.
+        handle_signals: Stop on SIGINT/SIGTERM.
+        reuse_address: SO_REUSEADDR.
+        reuse_port: SO_REUSEPORT, to run several processes on one port.
+        handler_cancellation: Cancel a handler when its client disconnects.
+        loop: The event loop to use (a new one by default).
+    """
+    if access_log is not None and access_log.level == logging.NOTSET:
+        access_log.setLevel(logging.DEBUG)
+        if not access_log.hasHandlers():
+            access_log.addHandler(logging.StreamHandler())
+    own_loop = loop is None
+    loop = loop or asyncio.new_event_loop()
+    main = _run_app(
+        app,
+        print=print,
+        handle_signals=handle_signals,
+        site_options={
+            "host": host,
+            "port": port,
+            "path": path,
+            "sock": sock,
+            "ssl_context": ssl_context,
+            "backlog": backlog,
+            "reuse_address": reuse_address,
+            "reuse_port": reuse_port,
+        },
+        shutdown_timeout=shutdown_timeout,
+        runner_options={
+            "access_log_class": access_log_class,
+            "access_log_format": access_log_format,
+            "access_log": access_log,
+            "keepalive_timeout": keepalive_timeout,
+            "handler_cancellation": handler_cancellation,
+        },
+    )
+    asyncio.set_event_loop(loop)
+    task = loop.create_task(main)
+    try:
+        loop.run_until_complete(task)
+    except (GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, GracefulExit, KeyboardInterrupt):
+            loop.run_until_complete(task)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        if own_loop:
+            asyncio.set_event_loop(None)
+            loop.close()

@@ -1,0 +1,417 @@
+"""Runners and sites: how an application gets onto sockets and off them again.
+
+Graceful shutdown, in the order aiohttp settled on (its PR #7718), each step for a reason:
+
+1. stop every site, so no new connection is accepted;
+2. close idle keep-alive connections, which would otherwise wait for nothing;
+3. send ``on_shutdown`` (applications close WebSockets and long polls here);
+4. let requests in progress finish, up to ``shutdown_timeout``;
+5. cancel what is still running and close the remaining connections;
+6. send ``on_cleanup`` (release databases, files...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from abc import ABC, abstractmethod
+from ssl import SSLContext
+from typing import TYPE_CHECKING, Final
+
+from aioweb._server.server import Server
+
+if TYPE_CHECKING:
+    from aioweb._server.app import Application
+
+__all__ = [
+    "AppRunner",
+    "BaseRunner",
+    "BaseSite",
+    "GracefulExit",
+    "ServerRunner",
+    "SockSite",
+    "TCPSite",
+    "UnixSite",
+]
+
+_SHUTDOWN_TIMEOUT: Final = 60.0  # aiohttp's default, per site and per runner
+
+
+class GracefulExit(SystemExit):
+    """Raised by the signal handlers of ``run_app`` to stop the server gracefully."""
+
+    code = 1
+
+
+def _raise_graceful_exit() -> None:
+    raise GracefulExit()
+
+
+class BaseSite(ABC):
+    """A place the runner listens on.
+
+    Args:
+        runner: The runner (set up already).
+        shutdown_timeout: Deprecated: pass it to the runner instead.
+        ssl_context: Serve TLS with this context.
+        backlog: The listen backlog.
+    """
+
+    __slots__ = ("_backlog", "_runner", "_server", "_ssl_context")
+
+    def __init__(
+        self,
+        runner: BaseRunner,
+        *,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        ssl_context: SSLContext | None = None,
+        backlog: int = 128,
+    ) -> None:
+        if runner.server is None:
+            raise RuntimeError("Call runner.setup() before making a site")
+        self._runner = runner
+        self._ssl_context = ssl_context
+        self._backlog = backlog
+        self._server: asyncio.Server | None = None
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """A URL-like description, e.g. ``http://127.0.0.1:8080``."""
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Start listening."""
+        self._runner._reg_site(self)
+
+    async def stop(self) -> None:
+        """Stop listening and forget the site."""
+        self._runner._check_site(self)
+        if self._server is not None:
+            self._server.close()
+        self._runner._unreg_site(self)
+
+
+class TCPSite(BaseSite):
+    """Listen on a TCP host and port.
+
+    Args:
+        runner: The runner.
+        host: The address to bind (``0.0.0.0`` and ``::`` when None).
+        port: The port (8080, or 8443 with TLS, when None; 0 lets the OS choose).
+        shutdown_timeout: Deprecated.
+        ssl_context: Serve TLS.
+        backlog: The listen backlog.
+        reuse_address: Set SO_REUSEADDR.
+        reuse_port: Set SO_REUSEPORT (several processes on one port).
+    """
+
+    __slots__ = ("_host", "_port", "_reuse_address", "_reuse_port")
+
+    def __init__(
+        self,
+        runner: BaseRunner,
+        host: str | None = None,
+        port: int | None = None,
+        *,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        ssl_context: SSLContext | None = None,
+        backlog: int = 128,
+        reuse_address: bool | None = None,
+        reuse_port: bool | None = None,
+    ) -> None:
+        super().__init__(
+            runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context, backlog=backlog
+        )
+        self._host = host
+        if port is None:
+            port = 8443 if ssl_context else 8080
+        self._port = port
+        self._reuse_address = reuse_address
+        self._reuse_port = reuse_port
+
+    @property
+    def port(self) -> int:
+        """The bound port (the OS-chosen one after ``start()`` when created with 0)."""
+        if self._server is not None and self._server.sockets:
+            return int(self._server.sockets[0].getsockname()[1])
+        return self._port
+
+    @property
+    def name(self) -> str:
+        """The site's URL."""
+        scheme = "https" if self._ssl_context else "http"
+        host = "0.0.0.0" if not self._host else self._host  # noqa: S104 - description only
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{scheme}://{host}:{self.port}"
+
+    async def start(self) -> None:
+        """Bind and listen."""
+        await super().start()
+        server = self._runner.server
+        if server is None:  # pragma: no cover - checked in __init__
+            raise RuntimeError("runner is not set up")
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            server,
+            self._host,
+            self._port,
+            ssl=self._ssl_context,
+            backlog=self._backlog,
+            reuse_address=self._reuse_address,
+            reuse_port=self._reuse_port,
+        )
+
+
+class UnixSite(BaseSite):
+    """Listen on a Unix domain socket path."""
+
+    __slots__ = ("_path",)
+
+    def __init__(
+        self,
+        runner: BaseRunner,
+        path: str,
+        *,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        ssl_context: SSLContext | None = None,
+        backlog: int = 128,
+    ) -> None:
+        super().__init__(
+            runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context, backlog=backlog
+        )
+        self._path = path
+
+    @property
+    def name(self) -> str:
+        """The site's URL."""
+        scheme = "https" if self._ssl_context else "http"
+        return f"{scheme}://unix:{self._path}:"
+
+    async def start(self) -> None:
+        """Bind and listen."""
+        await super().start()
+        server = self._runner.server
+        if server is None:  # pragma: no cover - checked in __init__
+            raise RuntimeError("runner is not set up")
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_unix_server(
+            server, self._path, ssl=self._ssl_context, backlog=self._backlog
+        )
+
+
+class SockSite(BaseSite):
+    """Listen on a socket the caller created (systemd activation, pre-forked sockets)."""
+
+    __slots__ = ("_name", "_sock")
+
+    def __init__(
+        self,
+        runner: BaseRunner,
+        sock: socket.socket,
+        *,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        ssl_context: SSLContext | None = None,
+        backlog: int = 128,
+    ) -> None:
+        super().__init__(
+            runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context, backlog=backlog
+        )
+        self._sock = sock
+        scheme = "https" if ssl_context else "http"
+        if hasattr(socket, "AF_UNIX") and sock.family == socket.AF_UNIX:
+            self._name = f"{scheme}://unix:{sock.getsockname()}:"
+        else:
+            host, port = sock.getsockname()[:2]
+            self._name = f"{scheme}://{host}:{port}"
+
+    @property
+    def name(self) -> str:
+        """The site's URL."""
+        return self._name
+
+    async def start(self) -> None:
+        """Listen on the socket."""
+        await super().start()
+        server = self._runner.server
+        if server is None:  # pragma: no cover - checked in __init__
+            raise RuntimeError("runner is not set up")
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            server, sock=self._sock, ssl=self._ssl_context, backlog=self._backlog
+        )
+
+
+class BaseRunner(ABC):
+    """Owns the low-level server and its sites.
+
+    Args:
+        handle_signals: Turn SIGINT/SIGTERM into :class:`GracefulExit`.
+        shutdown_timeout: Seconds requests in progress get to finish at cleanup.
+        **kwargs: Passed to :class:`Server`.
+    """
+
+    def __init__(
+        self,
+        *,
+        handle_signals: bool = False,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        **kwargs: object,
+    ) -> None:
+        self._handle_signals = handle_signals
+        self._kwargs = kwargs
+        self._server: Server | None = None
+        self._sites: list[BaseSite] = []
+        self._shutdown_timeout = shutdown_timeout
+
+    @property
+    def server(self) -> Server | None:
+        """The low-level server, after ``setup()``."""
+        return self._server
+
+    @property
+    def addresses(self) -> list[object]:
+        """The bound socket addresses of every site (``(host, port, ...)`` tuples)."""
+        found: list[object] = []
+        for site in self._sites:
+            server = site._server
+            if server is not None:
+                found.extend(sock.getsockname() for sock in server.sockets)
+        return found
+
+    @property
+    def sites(self) -> set[BaseSite]:
+        """The registered sites."""
+        return set(self._sites)
+
+    async def setup(self) -> None:
+        """Create the server (and start the application)."""
+        loop = asyncio.get_running_loop()
+        if self._handle_signals:
+            try:
+                loop.add_signal_handler(signal.SIGINT, _raise_graceful_exit)
+                loop.add_signal_handler(signal.SIGTERM, _raise_graceful_exit)
+            except NotImplementedError:  # pragma: no cover - Windows event loops
+                pass
+        self._server = await self._make_server()
+
+    @abstractmethod
+    async def _make_server(self) -> Server:
+        """Build the low-level server."""
+
+    async def shutdown(self) -> None:  # noqa: B027 - an optional hook, empty by default
+        """Hook between stopping the sites and waiting for requests (sends on_shutdown)."""
+
+    @abstractmethod
+    async def _cleanup_server(self) -> None:
+        """Release what ``_make_server`` acquired (sends on_cleanup)."""
+
+    async def cleanup(self) -> None:
+        """Shut down gracefully (see the module docstring for the order)."""
+        for site in list(self._sites):
+            await site.stop()
+        server = self._server
+        if server is not None:
+            server.pre_shutdown()
+            await self.shutdown()
+            await server.shutdown(self._shutdown_timeout)
+        await self._cleanup_server()
+        self._server = None
+        if self._handle_signals:
+            loop = asyncio.get_running_loop()
+            try:
+                loop.remove_signal_handler(signal.SIGINT)
+                loop.remove_signal_handler(signal.SIGTERM)
+            except NotImplementedError:  # pragma: no cover - Windows event loops
+                pass
+
+    def _reg_site(self, site: BaseSite) -> None:
+        if site in self._sites:
+            raise RuntimeError(f"Site {site} is already registered in runner {self}")
+        self._sites.append(site)
+
+    def _check_site(self, site: BaseSite) -> None:
+        if site not in self._sites:
+            raise RuntimeError(f"Site {site} is not registered in runner {self}")
+
+    def _unreg_site(self, site: BaseSite) -> None:
+        self._check_site(site)
+        self._sites.remove(site)
+
+
+class ServerRunner(BaseRunner):
+    """Runs a low-level :class:`Server`."""
+
+    def __init__(
+        self,
+        web_server: Server,
+        *,
+        handle_signals: bool = False,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(
+            handle_signals=handle_signals, shutdown_timeout=shutdown_timeout, **kwargs
+        )
+        self._web_server = web_server
+
+    async def _make_server(self) -> Server:
+        return self._web_server
+
+    async def _cleanup_server(self) -> None:
+        return None
+
+
+class AppRunner(BaseRunner):
+    """Runs an :class:`Application`: signals, freezing and the request handler.
+
+    Args:
+        app: The application.
+        handle_signals: Turn SIGINT/SIGTERM into :class:`GracefulExit`.
+        **kwargs: Passed to :class:`Server` (``access_log_class``, ``access_log``,
+            ``access_log_format``, ``keepalive_timeout``, ``shutdown_timeout``...).
+    """
+
+    def __init__(
+        self,
+        app: Application,
+        *,
+        handle_signals: bool = False,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        **kwargs: object,
+    ) -> None:
+        from aioweb._server.app import Application
+
+        if not isinstance(app, Application):
+            raise TypeError(f"The first argument should be web.Application instance, got {app!r}")
+        super().__init__(
+            handle_signals=handle_signals, shutdown_timeout=shutdown_timeout, **kwargs
+        )
+        self._app = app
+
+    @property
+    def app(self) -> Application:
+        """The application."""
+        return self._app
+
+    async def _make_server(self) -> Server:
+        app = self._app
+        app.pre_freeze()
+        await app.startup()
+        app.freeze()
+        kwargs = {**app._handler_args, **self._kwargs}
+        return Server(
+            app._handle,  # type: ignore[arg-type]  # Request is a BaseRequest
+            request_factory=app._make_request,
+            client_max_size=app._client_max_size,
+            **kwargs,  # type: ignore[arg-type]  # user kwargs, checked by Server itself
+        )
+
+    async def shutdown(self) -> None:
+        """Send ``on_shutdown``."""
+        await self._app.shutdown()
+
+    async def _cleanup_server(self) -> None:
+        await self._app.cleanup()

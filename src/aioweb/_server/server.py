@@ -1,0 +1,223 @@
+"""``web.Server``: the low-level server that turns connections into handler calls.
+
+It is the protocol factory given to ``loop.create_server()`` and the
+:class:`~aioweb._io.h1_server.MessageHandler` of each connection: for every request it
+builds the request object, awaits the handler in the connection's own task, turns
+exceptions into responses, finishes the response and writes the access log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Final, Protocol, cast
+
+from aioweb._io.h1_server import BodyTimeoutError, RequestHandler
+from aioweb._io.h1_writer import H1StreamWriter
+from aioweb._sansio.events import RequestHead
+from aioweb._server.accesslog import AccessLogger, access_logger
+from aioweb._server.request import BaseRequest
+from aioweb._server.response import Response, StreamResponse
+from aioweb._shared.compression import DecompressionError, DecompressionLimitError
+from aioweb._shared.streams import StreamReader
+from aioweb.abc import AbstractAccessLogger
+
+__all__ = ["Server", "server_logger"]
+
+server_logger: Final = logging.getLogger("aioweb.server")
+
+Handler = Callable[[BaseRequest], Awaitable[StreamResponse]]
+
+
+class RequestFactory(Protocol):
+    """Builds the request object for one message."""
+
+    def __call__(
+        self,
+        head: RequestHead,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: H1StreamWriter,
+        task: asyncio.Task[None],
+    ) -> BaseRequest:
+        """Return the request."""
+
+
+def _plain_error(status: int, reason: str, *, close: bool = False) -> Response:
+    response = Response(status=status, reason=reason, text=f"{status}: {reason}")
+    if close:
+        response.force_close()
+    return response
+
+
+class Server:
+    """The low-level server: a protocol factory calling ``handler`` for each request.
+
+    Args:
+        handler: ``async def handler(request) -> StreamResponse``.
+        request_factory: Builds request objects; :class:`BaseRequest` by default.
+        handler_cancellation: Cancel the handler when its client disconnects.
+        loop: Deprecated and ignored (the running loop is used).
+        access_log_class: The access logger class.
+        access_log: The logger for access records (None disables them).
+        access_log_format: The access log format.
+        client_max_size: Largest decoded request body the protocol accepts.
+        **kwargs: Passed to each :class:`RequestHandler` (``keepalive_timeout``,
+            ``max_line_size``, ``max_field_size``, ``max_headers``, ``read_bufsize``,
+            ``header_timeout``, ``body_timeout``, ``auto_decompress``...).
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        request_factory: RequestFactory | None = None,
+        handler_cancellation: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        access_log_class: type[AbstractAccessLogger] = AccessLogger,
+        access_log: logging.Logger | None = access_logger,
+        access_log_format: str = AccessLogger.LOG_FORMAT,
+        client_max_size: int = 1024**2,
+        **kwargs: object,
+    ) -> None:
+        self.request_handler = handler
+        self.request_factory: RequestFactory = request_factory or self._make_request
+        self.handler_cancellation = handler_cancellation
+        self._kwargs = kwargs
+        self._client_max_size = client_max_size
+        self._connections: set[RequestHandler] = set()
+        self.requests_count = 0
+        self._access_logger: AbstractAccessLogger | None = (
+            access_log_class(access_log, access_log_format) if access_log is not None else None
+        )
+        self._loop = loop
+
+    # ------------------------------------------------------------------ connections
+
+    @property
+    def connections(self) -> list[RequestHandler]:
+        """The open connections."""
+        return list(self._connections)
+
+    def _track(self, protocol: RequestHandler, connected: bool) -> None:
+        if connected:
+            self._connections.add(protocol)
+        else:
+            self._connections.discard(protocol)
+
+    def __call__(self) -> RequestHandler:
+        """Create the protocol for a new connection."""
+        return RequestHandler(
+            self,
+            loop=asyncio.get_running_loop(),
+            handler_cancellation=self.handler_cancellation,
+            max_decompressed_size=self._client_max_size,
+            on_connection=self._track,
+            **self._kwargs,  # type: ignore[arg-type]  # validated by RequestHandler itself
+        )
+
+    def pre_shutdown(self) -> None:
+        """Close idle keep-alive connections (the first step of a graceful shutdown)."""
+        for conn in list(self._connections):
+            if not conn.handling:
+                conn.close()
+
+    async def shutdown(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Let requests in progress finish (up to ``timeout``), then close everything."""
+        conns = list(self._connections)
+        if conns:
+            await asyncio.gather(*(conn.shutdown(timeout) for conn in conns))
+        self._connections.clear()
+
+    # ------------------------------------------------------------------ requests
+
+    def _make_request(
+        self,
+        head: RequestHead,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: H1StreamWriter,
+        task: asyncio.Task[None],
+    ) -> BaseRequest:
+        return BaseRequest(
+            head,
+            payload,
+            protocol,
+            writer,
+            task,
+            asyncio.get_running_loop(),
+            client_max_size=self._client_max_size,
+        )
+
+    async def handle_message(
+        self,
+        protocol: RequestHandler,
+        head: RequestHead,
+        payload: StreamReader,
+        writer: H1StreamWriter,
+    ) -> None:
+        """Run the handler for one request and finish its response."""
+        from aioweb._server.exceptions import HTTPException
+
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - always called from the connection task
+            raise RuntimeError("handle_message must run in a task")
+        self.requests_count += 1
+        started = time.monotonic()
+        request = self.request_factory(head, payload, protocol, writer, task)
+        result: object
+        try:
+            # object, not StreamResponse: handlers are user code and may return anything.
+            result = cast(object, await self.request_handler(request))
+        except HTTPException as exc:
+            result = exc
+        except BodyTimeoutError:
+            result = _plain_error(408, "Request Timeout", close=True)
+        except DecompressionLimitError:
+            result = _plain_error(413, "Request Entity Too Large", close=True)
+        except DecompressionError:
+            result = _plain_error(400, "Bad Request", close=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            server_logger.exception("Error handling request")
+            if writer.headers_sent:
+                protocol.close()
+                return
+            result = _plain_error(500, "Internal Server Error", close=True)
+        if isinstance(result, StreamResponse):
+            response = result
+        else:
+            server_logger.error("handler returned %r; it must return a web.StreamResponse", result)
+            if writer.headers_sent:
+                protocol.close()
+                return
+            response = _plain_error(500, "Internal Server Error")
+        try:
+            await self._finish(request, response, writer)
+        finally:
+            request._finish()
+        if self._access_logger is not None and self._access_logger.enabled:
+            self._access_logger.log(request, response, time.monotonic() - started)
+
+    async def _finish(
+        self, request: BaseRequest, response: StreamResponse, writer: H1StreamWriter
+    ) -> None:
+        if writer.headers_sent and not response.prepared:
+            # A different response was prepared than the one returned: the bytes on the
+            # wire belong to the other one, so the connection cannot continue.
+            request._protocol.close()
+            return
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ValueError:
+            server_logger.exception("invalid response")
+            if writer.headers_sent:
+                request._protocol.close()
+                return
+            fallback = _plain_error(500, "Internal Server Error", close=True)
+            await fallback.prepare(request)
+            await fallback.write_eof()
