@@ -1,15 +1,17 @@
-"""``python -m aioweb``: a guided self-check of the HTTP/1.1 protocol core.
+"""``python -m aioweb``: serve the showcase app, or run the protocol self-check.
 
-Until the server lands, the showcase pushes real HTTP/1.1 exchanges through the sans-IO
-core, a client connection and a server connection talking through memory, and prints
-what each side sees. It doubles as a smoke test of an installation: it exits non-zero
-if any step does not behave as described.
+``python -m aioweb`` serves the showcase app on http://127.0.0.1:8080 (``--host`` and
+``--port`` change that). ``python -m aioweb --self-check`` pushes real HTTP/1.1 exchanges
+through the sans-IO core, a client connection and a server connection talking through
+memory, and prints what each side sees; it exits non-zero if any step does not behave as
+described, so it doubles as a smoke test of an installation.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aioweb import __version__
 from aioweb._sansio.errors import RemoteProtocolError
@@ -118,7 +120,7 @@ STEPS: list[tuple[str, Callable[[], None]]] = [
 ]
 
 
-def main() -> int:
+def self_check() -> int:
     """Run every step; return the process exit status."""
     print(f"aioweb {__version__}: HTTP/1.1 protocol core self-check")
     failed = 0
@@ -131,6 +133,22 @@ def main() -> int:
             print(f"    FAILED: {exc}")
     print("\nall checks passed" if not failed else f"\n{failed} check(s) failed")
     return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and serve the showcase (or run the self-check)."""
+    parser = argparse.ArgumentParser(prog="python -m aioweb", description=__doc__.split("\n")[0])
+    parser.add_argument("--self-check", action="store_true", help="run the protocol self-check")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to bind (8080)")
+    args = parser.parse_args(argv)
+    if args.self_check:
+        return self_check()
+    from aioweb import web
+    from aioweb._showcase import make_app
+
+    web.run_app(make_app(), host=args.host, port=args.port)
+    return 0
 
 
 if __name__ == "__main__":
