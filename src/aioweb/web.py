@@ -251,3 +251,9 @@ __all__ = [
     "static",
     "view",
 ]
+
+
+if __name__ == "__main__":
+    from aioweb._server.cli import main
+
+    main()
