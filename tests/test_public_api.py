@@ -61,3 +61,29 @@ def test_streamer_is_deprecated_but_works() -> None:
             return None
 
     assert gen is not None
+
+
+# aiohttp 3.14 web.__all__ names that exist in this milestone (the static-file, WebSocket
+# and gunicorn names join as those parts land).
+EXPECTED_WEB = {
+    "AbstractResource", "AbstractRoute", "AbstractRouteDef", "AppKey", "AppRunner",
+    "Application", "BaseRequest", "BaseRunner", "BaseSite", "CleanupError", "ContentCoding",
+    "DynamicResource", "FileField", "GracefulExit", "NotAppKeyWarning", "PlainResource",
+    "PrefixedSubAppResource", "Request", "RequestHandler", "RequestKey", "Resource",
+    "ResourceRoute", "Response", "ResponseKey", "RouteDef", "RouteTableDef", "Server",
+    "ServerRunner", "SockSite", "StaticDef", "StreamResponse", "TCPSite", "UnixSite",
+    "UrlDispatcher", "UrlMappingMatchInfo", "View", "delete", "get", "head",
+    "json_bytes_response", "json_response", "middleware", "normalize_path_middleware",
+    "options", "patch", "post", "put", "route", "run_app", "static", "view",
+}  # fmt: skip
+
+
+def test_web_all_is_the_intended_names_plus_all_58_http_exceptions() -> None:
+    from aioweb import web
+
+    exceptions = {name for name in web.__all__ if name.startswith("HTTP")}
+    assert len(exceptions) == 58
+    assert set(web.__all__) - exceptions == EXPECTED_WEB
+    for name in exceptions:
+        cls = getattr(web, name)
+        assert issubclass(cls, web.HTTPException)
