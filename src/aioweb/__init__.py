@@ -46,6 +46,17 @@ from aioweb.streams import (
 
 __version__ = "0.1.0.dev0"
 
+
+def __getattr__(name: str) -> object:
+    # The gunicorn workers import gunicorn, which only deployments install: load them
+    # on first use, as aiohttp does, so that "import aioweb" never needs it.
+    if name in ("GunicornWebWorker", "GunicornUVLoopWebWorker"):
+        from aioweb import worker
+
+        return getattr(worker, name)
+    raise AttributeError(f"module 'aioweb' has no attribute {name!r}")
+
+
 __all__ = [
     "EMPTY_PAYLOAD",
     "PAYLOAD_REGISTRY",

@@ -387,3 +387,17 @@ async def test_graceful_shutdown_lets_a_short_handler_finish(transport: str) -> 
         await started.wait()
         asyncio.get_running_loop().call_later(0.05, release.set)
     assert b"finished" in conn.received
+
+
+def test_serves_on_uvloop(transport: str) -> None:
+    """uvloop's transports do not subclass asyncio.Transport; serving must not care."""
+    import uvloop  # in the dev extra (speedups); imported here to keep the module loop-neutral
+
+    async def scenario() -> bytes:
+        async with serve(hello_app(), transport) as server:
+            wire = await server.exchange(GET + GET + CLOSE)
+        return wire.raw
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        raw = runner.run(scenario())
+    assert raw.count(b"HTTP/1.1 200 OK") == 3

@@ -27,7 +27,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Final, Protocol
+from typing import Final, Protocol, cast
 
 from aioweb._io.h1_writer import H1StreamWriter
 from aioweb._sansio.errors import LocalProtocolError, RemoteProtocolError
@@ -179,9 +179,9 @@ class RequestHandler(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the connection's task and the idle timer."""
-        if not isinstance(transport, asyncio.Transport):  # pragma: no cover - asyncio contract
-            raise TypeError("RequestHandler needs a stream transport")
-        self.transport = transport
+        # No isinstance check: uvloop's transports implement the interface without
+        # subclassing asyncio.Transport.
+        self.transport = cast(asyncio.Transport, transport)
         self._task = self._loop.create_task(self._run())
         self._arm(self.keepalive_timeout, self._on_idle_timeout)
         if self._on_connection is not None:
