@@ -32,6 +32,14 @@ app.router.add_get("/", pid)
 """
 
 
+def _no_control_socket() -> list[str]:
+    # gunicorn 24+ opens a control socket under ~/.gunicorn; keep tests out of $HOME.
+    helptext = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False
+    ).stdout
+    return ["--no-control-socket"] if "--no-control-socket" in helptext else []
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -74,6 +82,7 @@ def test_gunicorn_serves_with_two_workers_and_stops_on_sigterm(
         [
             sys.executable, "-m", "gunicorn", entry, "--bind", f"127.0.0.1:{port}",
             "--workers", "2", "--worker-class", worker_class, "--graceful-timeout", "5",
+            *_no_control_socket(),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
