@@ -13,4 +13,5 @@ fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet --compile -e ".[dev]"
+bash scripts/install-peers.sh
 exec bash scripts/check.sh "$@"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the real protocol peers the interop tests run against (Debian packages):
+# curl, nginx (reverse-proxy tests) and wrk (bounded load tests). Skips what is present.
+# Needs root and apt-get; elsewhere it says what to install and exits non-zero.
+set -euo pipefail
+
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-peers: please install: ${need[*]} (Debian/Ubuntu package names)" >&2
+    exit 1
+fi
+echo "install-peers: apt-get install ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
