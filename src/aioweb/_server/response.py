@@ -99,6 +99,8 @@ class _DateCache:
 
 
 _DATE = _DateCache()
+# HTTPStatus(status).phrase is an enum call costing ~1 us; a dict lookup ~30 ns.
+_REASONS: Final = {status.value: status.phrase for status in HTTPStatus}
 
 
 class StreamResponse(MutableMapping[str | ResponseKey[object], object]):
@@ -160,10 +162,7 @@ class StreamResponse(MutableMapping[str | ResponseKey[object], object]):
         if not 100 <= status <= 999:
             raise ValueError(f"status must be 100-999, got {status}")
         if reason is None:
-            try:
-                reason = HTTPStatus(status).phrase
-            except ValueError:
-                reason = ""
+            reason = _REASONS.get(status, "")
         if "\r" in reason or "\n" in reason or "\x00" in reason:
             raise ValueError("the reason phrase cannot contain CR, LF or NUL")
         self._status = status
@@ -428,7 +427,8 @@ class StreamResponse(MutableMapping[str | ResponseKey[object], object]):
         await self._prepare_hook(request)
         app = getattr(request, "_match_info", None)
         signal_app = getattr(app, "current_app", None) if app is not None else None
-        if signal_app is not None:
+        # Skipping an empty signal saves an await per response (~1.5 us).
+        if signal_app is not None and signal_app.on_response_prepare:
             await signal_app.on_response_prepare.send(request, self)
         headers = self._headers
         for morsel in self._cookies.values():
