@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
+    "BODY_READ_TIMEOUT",
     "CLIENT_MAX_SIZE",
     "CLIENT_READ_BUFSIZE",
     "DECOMPRESS_CHUNK",
@@ -105,6 +106,9 @@ KEEPALIVE_TIMEOUT_RUN_APP: Final = 75.0
 #: nginx ``client_header_timeout`` 60 s and Node.js ``headersTimeout`` 60 s; aiohttp has
 #: none. 10 s is ample for any real client on any real network and frees slots 6x faster.
 HEADER_READ_TIMEOUT: Final = 10.0
+#: Longest wait for the next bytes of a request body (slow POST, pause-based desync,
+#: LIM-11): nginx ``client_body_timeout`` 60 s (also between two reads); aiohttp has none.
+BODY_READ_TIMEOUT: Final = 60.0
 
 # ---------------------------------------------------------------------------- WebSocket
 

@@ -127,6 +127,18 @@ class _CleanupContext(FrozenList[CleanupCtx]):
             raise CleanupError("Multiple errors on cleanup stage", errors)
 
 
+async def _in_app(
+    middleware: Middleware, app: Application, handler: Handler, request: Request
+) -> StreamResponse:
+    with request.match_info.set_current_app(app):
+        return await middleware(request, handler)
+
+
+async def _handler_in_app(handler: Handler, app: Application, request: Request) -> StreamResponse:
+    with request.match_info.set_current_app(app):
+        return await handler(request)
+
+
 async def _exit_manager(manager: AbstractAsyncContextManager[None]) -> None:
     await manager.__aexit__(None, None, None)
 
@@ -420,7 +432,16 @@ class Application(MutableMapping[str | AppKey[object], object]):
             if early is not None:
                 return early
         handler: Handler = match_info.handler
-        for app in reversed(match_info.apps):
+        apps = match_info.apps
+        nested = len(apps) > 1
+        if nested:
+            # The route's own handler runs with its (innermost) application current.
+            handler = functools.partial(_handler_in_app, handler, apps[-1])
+        for app in reversed(apps):
             for middleware in reversed(app._middlewares):
-                handler = functools.partial(middleware, handler=handler)
+                if nested:
+                    # Inside a parent's middleware, request.app is the parent.
+                    handler = functools.partial(_in_app, middleware, app, handler)
+                else:
+                    handler = functools.partial(middleware, handler=handler)
         return await handler(request)

@@ -425,11 +425,13 @@ class StreamResponse(MutableMapping[str | ResponseKey[object], object]):
         if self._keep_alive is None:
             self._keep_alive = request.keep_alive
         await self._prepare_hook(request)
-        app = getattr(request, "_match_info", None)
-        signal_app = getattr(app, "current_app", None) if app is not None else None
-        # Skipping an empty signal saves an await per response (~1.5 us).
-        if signal_app is not None and signal_app.on_response_prepare:
-            await signal_app.on_response_prepare.send(request, self)
+        match_info = getattr(request, "_match_info", None)
+        if match_info is not None:
+            # Every application on the route hears it, outermost first, as in aiohttp.
+            # Skipping empty signals saves an await per response (~1.5 us).
+            for app in match_info.apps:
+                if app.on_response_prepare:
+                    await app.on_response_prepare.send(request, self)
         headers = self._headers
         for morsel in self._cookies.values():
             headers.add(hdrs.SET_COOKIE, format_morsel(morsel))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol, cast
 
@@ -20,7 +21,11 @@ from aioweb._sansio.events import RequestHead
 from aioweb._server.accesslog import AccessLogger, access_logger
 from aioweb._server.request import BaseRequest
 from aioweb._server.response import Response, StreamResponse
-from aioweb._shared.compression import DecompressionError, DecompressionLimitError
+from aioweb._shared.compression import (
+    DecompressionError,
+    DecompressionLimitError,
+    UnsupportedEncodingError,
+)
 from aioweb._shared.streams import StreamReader
 from aioweb.abc import AbstractAccessLogger
 
@@ -113,7 +118,8 @@ class Server:
             self,
             loop=asyncio.get_running_loop(),
             handler_cancellation=self.handler_cancellation,
-            max_decompressed_size=self._client_max_size,
+            # client_max_size=0 means "no limit", for decoded bodies too.
+            max_decompressed_size=self._client_max_size or None,
             on_connection=self._track,
             **self._kwargs,  # type: ignore[arg-type]  # validated by RequestHandler itself
         )
@@ -168,11 +174,16 @@ class Server:
         started = time.monotonic()
         request = self.request_factory(head, payload, protocol, writer, task)
         result: object
+        returned_exception = False
         try:
             # object, not StreamResponse: handlers are user code and may return anything.
             result = cast(object, await self.request_handler(request))
+            returned_exception = isinstance(result, HTTPException)
         except HTTPException as exc:
             result = exc
+        except UnsupportedEncodingError:
+            # An unknown (or uninstalled) Content-Encoding is the client's problem.
+            result = _plain_error(415, "Unsupported Media Type", close=True)
         except BodyTimeoutError:
             result = _plain_error(408, "Request Timeout", close=True)
         except DecompressionLimitError:
@@ -189,6 +200,13 @@ class Server:
             result = _plain_error(500, "Internal Server Error", close=True)
         if isinstance(result, StreamResponse):
             response = result
+            if returned_exception:
+                warnings.warn(
+                    "returning HTTPException object is deprecated and will be removed, "
+                    "please raise the exception instead",
+                    DeprecationWarning,
+                    stacklevel=1,
+                )
         else:
             server_logger.error("handler returned %r; it must return a web.StreamResponse", result)
             if writer.headers_sent:
@@ -205,6 +223,9 @@ class Server:
     async def _finish(
         self, request: BaseRequest, response: StreamResponse, writer: H1StreamWriter
     ) -> None:
+        if not request.content.is_eof():
+            # The body is still arriving and nobody will read it: say we close, then close.
+            response.force_close()
         if writer.headers_sent and not response.prepared:
             # A different response was prepared than the one returned: the bytes on the
             # wire belong to the other one, so the connection cannot continue.
