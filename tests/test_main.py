@@ -12,6 +12,7 @@ import pytest
 
 from aioweb._showcase import make_app
 from aioweb.web import AppRunner
+from procutil import free_port, get, process
 from serverutil import TRANSPORTS, serve
 
 
@@ -68,42 +69,14 @@ async def test_showcase_upload_reports_the_file(transport: str) -> None:
 
 def test_showcase_command_serves_and_stops_on_sigint() -> None:
     """The README's first command: a real process on 127.0.0.1, stopped by Ctrl+C."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aioweb", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
+    with process([sys.executable, "-m", "aioweb", "--port", str(port)], env) as proc:
         assert proc.stdout is not None
-        banner = proc.stdout.readline()
-        assert f"Running on http://127.0.0.1:{port}" in banner
-
-        async def fetch() -> bytes:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"GET /hello/cli HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = await reader.read()
-            writer.close()
-            await writer.wait_closed()
-            return data
-
-        assert asyncio.run(fetch()).endswith(b"Hello, cli!\n")
+        assert f"Running on http://127.0.0.1:{port}" in proc.stdout.readline()
+        assert asyncio.run(get(port, "/hello/cli")).endswith(b"Hello, cli!\n")
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def test_app_runner_type_check() -> None:

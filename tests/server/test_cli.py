@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from procutil import free_port, get, process
 
 APP = """
 from aioweb import web
@@ -25,12 +26,6 @@ def not_an_app(argv):
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def run(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     (tmp_path / "cliapp.py").write_text(APP)
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONUNBUFFERED": "1"}
@@ -45,29 +40,15 @@ def run(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
 
 def test_serves_the_factory_app_with_extra_arguments(tmp_path: Path) -> None:
     port = free_port()
-    proc = run(tmp_path, "-H", "127.0.0.1", "-P", str(port), "cliapp:make", "--flag", "x")
-    try:
+    (tmp_path / "cliapp.py").write_text(APP)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    args = ["-H", "127.0.0.1", "-P", str(port), "cliapp:make", "--flag", "x"]
+    with process([sys.executable, "-m", "aioweb.web", *args], env) as proc:
         assert proc.stdout is not None
         assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
-
-        async def fetch() -> bytes:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = await reader.read()
-            writer.close()
-            await writer.wait_closed()
-            return data
-
-        assert asyncio.run(fetch()).endswith(b"argv=--flag,x")
+        assert asyncio.run(get(port)).endswith(b"argv=--flag,x")
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def test_bad_entry_points_exit_with_a_message(tmp_path: Path) -> None:

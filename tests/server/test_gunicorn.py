@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import aioweb
+from procutil import free_port, get
 
 APP = """
 import os
@@ -38,21 +38,6 @@ def _no_control_socket() -> list[str]:
         [sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False
     ).stdout
     return ["--no-control-socket"] if "--no-control-socket" in helptext else []
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def get(port: int) -> bytes:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    data = await reader.read()
-    writer.close()
-    await writer.wait_closed()
-    return data
 
 
 async def wait_until_serving(port: int, deadline: float) -> bytes:

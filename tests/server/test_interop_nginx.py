@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import socket
 from pathlib import Path
 
 from aioweb import web
+from procutil import free_port
 from serverutil import serve
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -44,12 +44,6 @@ http {{
     }}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def app() -> tuple[web.Application, list[tuple[str, int]]]:
