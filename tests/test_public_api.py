@@ -68,7 +68,8 @@ def test_streamer_is_deprecated_but_works() -> None:
 EXPECTED_WEB = {
     "AbstractResource", "AbstractRoute", "AbstractRouteDef", "AppKey", "AppRunner",
     "Application", "BaseRequest", "BaseRunner", "BaseSite", "CleanupError", "ContentCoding",
-    "DynamicResource", "FileField", "GracefulExit", "NotAppKeyWarning", "PlainResource",
+    "DynamicResource", "FileField", "FileResponse", "StaticResource", "GracefulExit",
+    "NotAppKeyWarning", "PlainResource",
     "PrefixedSubAppResource", "Request", "RequestHandler", "RequestKey", "Resource",
     "ResourceRoute", "Response", "ResponseKey", "RouteDef", "RouteTableDef", "Server",
     "ServerRunner", "SockSite", "StaticDef", "StreamResponse", "TCPSite", "UnixSite",

@@ -75,6 +75,7 @@ from aioweb._server.exceptions import (
     HTTPVariantAlsoNegotiates,
     HTTPVersionNotSupported,
 )
+from aioweb._server.fileresponse import FileResponse
 from aioweb._server.middlewares import (
     middleware,
     normalize_path_middleware,
@@ -136,6 +137,7 @@ from aioweb._server.runner import (
 from aioweb._server.server import (
     Server,
 )
+from aioweb._server.static import StaticResource
 from aioweb._server.view import (
     View,
 )
@@ -154,6 +156,7 @@ __all__ = [
     "ContentCoding",
     "DynamicResource",
     "FileField",
+    "FileResponse",
     "GracefulExit",
     "HTTPAccepted",
     "HTTPBadGateway",
@@ -229,6 +232,7 @@ __all__ = [
     "ServerRunner",
     "SockSite",
     "StaticDef",
+    "StaticResource",
     "StreamResponse",
     "TCPSite",
     "UnixSite",

@@ -52,9 +52,12 @@ from aioweb._server.subapps import (
 from aioweb.abc import AbstractRouter, AbstractView
 
 if TYPE_CHECKING:
+    import os
+
     from aioweb._server.request import Request
     from aioweb._server.response import StreamResponse
     from aioweb._server.routedef import AbstractRouteDef
+    from aioweb._server.static import StaticResource
 
     Handler: TypeAlias = Callable[[Request], Awaitable[StreamResponse]]
     ExpectHandler: TypeAlias = Callable[[Request], Awaitable[StreamResponse | None]]
@@ -423,6 +426,38 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         """Route DELETE requests for ``path`` to ``handler``."""
         return self.add_route(
             hdrs.METH_DELETE, path, handler, name=name, expect_handler=expect_handler
+        )
+
+    def add_static(
+        self,
+        prefix: str,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        expect_handler: ExpectHandler | None = None,
+        chunk_size: int = 256 * 1024,
+        show_index: bool = False,
+        follow_symlinks: bool = False,
+        append_version: bool = False,
+    ) -> StaticResource:
+        """Serve the files of directory ``path`` under ``prefix`` (GET and HEAD).
+
+        Every request path is contained in ``path``: ``..``, absolute, encoded and
+        Windows-style escapes are 404, and symlinks out of the root are refused unless
+        ``follow_symlinks`` is set.
+        """
+        from aioweb._server.static import add_static
+
+        return add_static(
+            self,
+            prefix,
+            path,
+            name=name,
+            expect_handler=expect_handler,
+            chunk_size=chunk_size,
+            show_index=show_index,
+            follow_symlinks=follow_symlinks,
+            append_version=append_version,
         )
 
     def add_view(
