@@ -11,8 +11,6 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
-    Iterator,
-    MutableMapping,
 )
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar, cast, overload
@@ -25,6 +23,7 @@ from aioweb._sansio.events import RequestHead
 from aioweb._sansio.limits import CLIENT_MAX_SIZE, MAX_FORM_FIELDS
 from aioweb._server.request import Request
 from aioweb._server.router import UrlDispatcher
+from aioweb._server.storage import StateMapping
 
 if TYPE_CHECKING:
     from aioweb._io.h1_server import RequestHandler
@@ -151,7 +150,7 @@ async def _finish_generator(generator: AsyncIterator[None]) -> None:
     raise RuntimeError(f"{generator!r} has more than one 'yield'")
 
 
-class Application(MutableMapping[str | AppKey[object], object]):
+class Application(StateMapping["str | AppKey[object]"]):
     """A web application: a router, middlewares, signals and shared state.
 
     Args:
@@ -233,21 +232,6 @@ class Application(MutableMapping[str | AppKey[object], object]):
     def __delitem__(self, key: str | AppKey[object]) -> None:
         self._check_frozen()
         del self._state[key]
-
-    def __len__(self) -> int:
-        return len(self._state)
-
-    def __iter__(self) -> Iterator[str | AppKey[object]]:
-        return iter(self._state)
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __bool__(self) -> bool:
-        return True
 
     def __repr__(self) -> str:
         return f"<Application 0x{id(self):x}>"

@@ -23,7 +23,7 @@ import json
 import re
 import socket
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
@@ -53,7 +53,7 @@ from aioweb._server.request_fields import (
     parse_range,
     parse_target,
 )
-from aioweb._server.storage import ChainMapProxy, RequestKey
+from aioweb._server.storage import ChainMapProxy, RequestKey, StateMapping
 from aioweb._shared.cookies import parse_cookie_header
 from aioweb._shared.disposition import parse_media_type
 from aioweb._shared.http_version import HttpVersion, HttpVersion10, HttpVersion11, HttpVersion20
@@ -92,7 +92,7 @@ class _Sentinel(enum.Enum):
 _SENTINEL: Final = _Sentinel.token
 
 
-class BaseRequest(MutableMapping[str | RequestKey[object], object]):
+class BaseRequest(StateMapping["str | RequestKey[object]"]):
     """One HTTP request as the low-level ``web.Server`` hands it to a handler.
 
     Built by the server for every request; handlers never construct one. Use ``clone()``
@@ -197,26 +197,6 @@ class BaseRequest(MutableMapping[str | RequestKey[object], object]):
     def __delitem__(self, key: str | RequestKey[object]) -> None:
         """Remove ``key`` from the storage."""
         del self._state[key]
-
-    def __len__(self) -> int:
-        """Count the stored values."""
-        return len(self._state)
-
-    def __iter__(self) -> Iterator[str | RequestKey[object]]:
-        """Iterate over the storage keys."""
-        return iter(self._state)
-
-    def __eq__(self, other: object) -> bool:
-        """Compare by identity: two requests are never equal."""
-        return self is other
-
-    def __hash__(self) -> int:
-        """Hash by identity."""
-        return id(self)
-
-    def __bool__(self) -> bool:
-        """Stay truthy with empty storage."""
-        return True
 
     def __repr__(self) -> str:
         """Show the class, method and path, e.g. ``<Request GET /index>``."""

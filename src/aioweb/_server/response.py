@@ -13,7 +13,7 @@ import enum
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable
 from concurrent.futures import Executor
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
@@ -24,6 +24,7 @@ from multidict import CIMultiDict
 
 from aioweb import hdrs
 from aioweb._server.etag import ETAG_ANY, ETag
+from aioweb._server.storage import StateMapping
 from aioweb._shared.cookies import CookieMorsel, format_morsel, format_set_cookie
 from aioweb._shared.http_version import HttpVersion11
 from aioweb._shared.payloads import Payload
@@ -103,7 +104,7 @@ _DATE = _DateCache()
 _REASONS: Final = {status.value: status.phrase for status in HTTPStatus}
 
 
-class StreamResponse(MutableMapping[str | ResponseKey[object], object]):
+class StreamResponse(StateMapping["str | ResponseKey[object]"]):
     """A response whose body is written piece by piece.
 
     Args:
@@ -511,30 +512,6 @@ class StreamResponse(MutableMapping[str | ResponseKey[object], object]):
         self._eof_sent = True
 
     # ------------------------------------------------------------------ storage
-
-    def __getitem__(self, key: str | ResponseKey[object]) -> object:
-        return self._state[key]
-
-    def __setitem__(self, key: str | ResponseKey[object], value: object) -> None:
-        self._state[key] = value
-
-    def __delitem__(self, key: str | ResponseKey[object]) -> None:
-        del self._state[key]
-
-    def __len__(self) -> int:
-        return len(self._state)
-
-    def __iter__(self) -> Iterator[str | ResponseKey[object]]:
-        return iter(self._state)
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __bool__(self) -> bool:
-        return True
 
     def __repr__(self) -> str:
         info = "eof" if self._eof_sent else ("prepared" if self.prepared else "not prepared")

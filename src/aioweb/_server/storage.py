@@ -8,15 +8,52 @@ nested in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Generic, TypeVar, cast, get_args, overload
 
 if TYPE_CHECKING:
     from aioweb._server.app import AppKey
 
-__all__ = ["ChainMapProxy", "RequestKey"]
+__all__ = ["ChainMapProxy", "RequestKey", "StateMapping"]
 
 _T = TypeVar("_T")
+_K = TypeVar("_K")
+
+
+class StateMapping(MutableMapping[_K, object]):
+    """The storage of applications, requests and responses: a dict with identity semantics.
+
+    Two applications (or requests, or responses) are never equal just because they store
+    the same values, an empty one is still truthy, and each hashes by identity. Subclasses
+    keep their values in ``self._state`` and may wrap ``__setitem__`` with checks.
+    """
+
+    __slots__ = ()
+    _state: dict[_K, object]
+
+    def __getitem__(self, key: _K) -> object:
+        return self._state[key]
+
+    def __setitem__(self, key: _K, value: object) -> None:
+        self._state[key] = value
+
+    def __delitem__(self, key: _K) -> None:
+        del self._state[key]
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._state)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        return True
 
 
 class RequestKey(Generic[_T]):
