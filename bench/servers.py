@@ -11,19 +11,19 @@ import json
 import sys
 
 
-def run_aioweb(port: int) -> None:
-    from aioweb import web
+def _serve(web, port: int) -> None:  # type: ignore[no-untyped-def]
+    """Build the same four routes with aioweb.web or aiohttp.web (same API) and serve."""
 
-    async def hello(request: web.Request) -> web.Response:
+    async def hello(request):  # type: ignore[no-untyped-def]
         return web.Response(text="Hello, World!")
 
-    async def as_json(request: web.Request) -> web.Response:
+    async def as_json(request):  # type: ignore[no-untyped-def]
         return web.json_response({"message": "Hello, World!"})
 
-    async def user(request: web.Request) -> web.Response:
+    async def user(request):  # type: ignore[no-untyped-def]
         return web.Response(text=request.match_info["id"])
 
-    async def upload(request: web.Request) -> web.Response:
+    async def upload(request):  # type: ignore[no-untyped-def]
         body = await request.read()
         return web.Response(text=str(len(body)))
 
@@ -33,30 +33,18 @@ def run_aioweb(port: int) -> None:
     app.router.add_get("/user/{id}", user)
     app.router.add_post("/upload", upload)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def run_aioweb(port: int) -> None:
+    from aioweb import web
+
+    _serve(web, port)
 
 
 def run_aiohttp(port: int) -> None:
     from aiohttp import web
 
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text="Hello, World!")
-
-    async def as_json(request: web.Request) -> web.Response:
-        return web.json_response({"message": "Hello, World!"})
-
-    async def user(request: web.Request) -> web.Response:
-        return web.Response(text=request.match_info["id"])
-
-    async def upload(request: web.Request) -> web.Response:
-        body = await request.read()
-        return web.Response(text=str(len(body)))
-
-    app = web.Application(client_max_size=2 * 1024 * 1024)
-    app.router.add_get("/", hello)
-    app.router.add_get("/json", as_json)
-    app.router.add_get("/user/{id}", user)
-    app.router.add_post("/upload", upload)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+    _serve(web, port)
 
 
 async def asgi_app(scope, receive, send):  # type: ignore[no-untyped-def]
