@@ -1,7 +1,8 @@
 """Abstract base classes at aiohttp's module path (``aiohttp.abc``).
 
 They describe the seams users plug into: a router, a match result, a class-based view,
-an access logger and the writer a response streams through.
+an access logger and the writer a response streams through on the server; a cookie jar
+and a DNS resolver on the client.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from multidict import CIMultiDict
 
+from aioweb._shared.client_abc import AbstractCookieJar, AbstractResolver, ResolveResult
+
 if TYPE_CHECKING:
     from aioweb._server.app import Application
     from aioweb._server.exceptions import HTTPException
@@ -21,10 +24,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AbstractAccessLogger",
+    "AbstractCookieJar",
     "AbstractMatchInfo",
+    "AbstractResolver",
     "AbstractRouter",
     "AbstractStreamWriter",
     "AbstractView",
+    "ResolveResult",
 ]
 
 

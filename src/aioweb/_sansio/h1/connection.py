@@ -129,6 +129,16 @@ class H1Connection:
         )
 
     @property
+    def has_unexpected_input(self) -> bool:
+        """(client) Bytes beyond the current response arrived: never reuse the connection.
+
+        A server that sends more than its framing announced (CLI-01) would otherwise have
+        those bytes read as the answer to the next request on this connection.
+        """
+        parser = self._parser
+        return bool(parser.events or self._backlog) or parser.phase != "idle"
+
+    @property
     def trailing_data(self) -> tuple[bytes, bool]:
         """After a protocol switch: the bytes that followed it, and whether EOF came."""
         return self._trailing + self._backlog, self._eof

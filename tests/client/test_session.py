@@ -1,0 +1,308 @@
+"""ClientSession against aioweb's own server on loopback: the everyday paths."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+
+import pytest
+from yarl import URL
+
+import aioweb
+from aioweb import web
+from serverutil import serve
+
+
+def echo_app() -> web.Application:
+    async def echo(request: web.Request) -> web.Response:
+        body = await request.read()
+        return web.json_response(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": list(request.query.items()),
+                "headers": dict(request.headers),
+                "body": body.decode("latin-1"),
+                "length": len(body),
+            }
+        )
+
+    async def text(request: web.Request) -> web.Response:
+        return web.Response(text="héllo", charset="utf-8")
+
+    async def form(request: web.Request) -> web.Response:
+        data = await request.post()
+        out: dict[str, object] = {}
+        for key, value in data.items():
+            if isinstance(value, web.FileField):
+                out[key] = {"filename": value.filename, "content": value.file.read().decode()}
+            else:
+                out[key] = value
+        return web.json_response(out)
+
+    async def stream(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        for i in range(5):
+            await resp.write(f"chunk{i};".encode())
+        await resp.write_eof()
+        return resp
+
+    async def gzipped(request: web.Request) -> web.Response:
+        resp = web.Response(text="z" * 10000)
+        resp.enable_compression(web.ContentCoding.gzip)
+        return resp
+
+    async def status(request: web.Request) -> web.Response:
+        return web.Response(status=int(request.match_info["code"]), text="status")
+
+    async def set_cookie(request: web.Request) -> web.Response:
+        resp = web.Response(text="set")
+        resp.set_cookie("session", "abc123")
+        return resp
+
+    async def redirect(request: web.Request) -> web.Response:
+        kind = int(request.match_info["code"])
+        raise _redirect(kind, "/echo")
+
+    app = web.Application()
+    app.router.add_route("*", "/echo", echo)
+    app.router.add_get("/text", text)
+    app.router.add_post("/form", form)
+    app.router.add_get("/stream", stream)
+    app.router.add_get("/gzip", gzipped)
+    app.router.add_get("/status/{code}", status)
+    app.router.add_get("/set-cookie", set_cookie)
+    app.router.add_route("*", "/redirect/{code}", redirect)
+    return app
+
+
+def _redirect(code: int, location: str) -> web.HTTPException:
+    classes = {
+        301: web.HTTPMovedPermanently,
+        302: web.HTTPFound,
+        303: web.HTTPSeeOther,
+        307: web.HTTPTemporaryRedirect,
+        308: web.HTTPPermanentRedirect,
+    }
+    return classes[code](location)
+
+
+@pytest.fixture
+async def server():
+    async with serve(echo_app(), "tcp") as served:
+        yield URL(served.url)
+
+
+async def test_get_reads_status_headers_and_json(server: URL) -> None:
+    async with aioweb.ClientSession() as session:
+        async with session.get(server / "echo", params={"a": "1", "b": "two"}) as resp:
+            assert resp.status == 200
+            assert resp.ok
+            assert resp.reason == "OK"
+            assert resp.content_type == "application/json"
+            data = await resp.json()
+    assert data["method"] == "GET"
+    assert data["query"] == [["a", "1"], ["b", "two"]]
+    assert data["headers"]["Host"] == f"127.0.0.1:{server.port}"
+    assert "aioweb" in data["headers"]["User-Agent"]
+
+
+async def test_text_uses_the_declared_charset(server: URL) -> None:
+    async with aioweb.ClientSession() as session, session.get(server / "text") as resp:
+        assert resp.charset == "utf-8"
+        assert await resp.text() == "héllo"
+
+
+async def test_post_json_form_bytes_and_file(server: URL) -> None:
+    async with aioweb.ClientSession() as session:
+        async with session.post(server / "echo", json={"x": [1, 2]}) as resp:
+            data = await resp.json()
+            assert json.loads(data["body"]) == {"x": [1, 2]}
+            assert data["headers"]["Content-Type"] == "application/json"
+        async with session.post(server / "form", data={"name": "ada", "lang": "py"}) as resp:
+            assert await resp.json() == {"name": "ada", "lang": "py"}
+        async with session.put(server / "echo", data=b"raw bytes") as resp:
+            data = await resp.json()
+            assert data["body"] == "raw bytes"
+            assert data["headers"]["Content-Length"] == "9"
+        async with session.post(server / "echo", data=io.BytesIO(b"from a file")) as resp:
+            assert (await resp.json())["body"] == "from a file"
+
+
+async def test_multipart_upload_with_a_file(server: URL) -> None:
+    form = aioweb.FormData()
+    form.add_field("title", "report")
+    form.add_field("doc", io.BytesIO(b"file body"), filename="r.txt", content_type="text/plain")
+    async with aioweb.ClientSession() as session, session.post(server / "form", data=form) as r:
+        assert await r.json() == {
+            "title": "report",
+            "doc": {"filename": "r.txt", "content": "file body"},
+        }
+
+
+async def test_async_generator_body_is_streamed_chunked(server: URL) -> None:
+    async def produce():
+        for i in range(100):
+            yield b"%05d" % i
+
+    async with aioweb.ClientSession() as session:
+        async with session.post(server / "echo", data=produce()) as resp:
+            data = await resp.json()
+    assert data["length"] == 500
+    assert data["headers"]["Transfer-Encoding"] == "chunked"
+
+
+async def test_streaming_response_iterates_chunks(server: URL) -> None:
+    async with aioweb.ClientSession() as session, session.get(server / "stream") as resp:
+        pieces = [piece async for piece in resp.content.iter_any()]
+    assert b"".join(pieces) == b"chunk0;chunk1;chunk2;chunk3;chunk4;"
+
+
+async def test_gzip_body_is_decoded(server: URL) -> None:
+    async with aioweb.ClientSession() as session, session.get(server / "gzip") as resp:
+        assert resp.headers["Content-Encoding"] == "gzip"
+        assert await resp.text() == "z" * 10000
+    async with aioweb.ClientSession(auto_decompress=False) as session:
+        async with session.get(server / "gzip") as resp:
+            raw = await resp.read()
+    assert raw[:2] == b"\x1f\x8b"
+
+
+async def test_keep_alive_reuses_one_connection(server: URL) -> None:
+    reused = []
+    created = []
+    trace = aioweb.TraceConfig()
+
+    async def on_reuse(session, ctx, params):
+        reused.append(params)
+
+    async def on_create(session, ctx, params):
+        created.append(params)
+
+    trace.on_connection_reuseconn.append(on_reuse)
+    trace.on_connection_create_end.append(on_create)
+    async with aioweb.ClientSession(trace_configs=[trace]) as session:
+        for _ in range(5):
+            async with session.get(server / "text") as resp:
+                await resp.read()
+        assert session.connector is not None
+        assert session.connector.open_connections == 1
+    assert len(created) == 1
+    assert len(reused) == 4
+
+
+async def test_raise_for_status_true_and_callable(server: URL) -> None:
+    async with aioweb.ClientSession(raise_for_status=True) as session:
+        with pytest.raises(aioweb.ClientResponseError) as info:
+            await session.get(server / "status" / "404")
+        assert info.value.status == 404
+        async with session.get(server / "status" / "500", raise_for_status=False) as resp:
+            assert resp.status == 500
+    seen = []
+
+    async def check(resp: aioweb.ClientResponse) -> None:
+        seen.append(resp.status)
+
+    async with aioweb.ClientSession(raise_for_status=check) as session:
+        async with session.get(server / "status" / "418") as resp:
+            assert resp.status == 418
+    assert seen == [418]
+
+
+async def test_cookies_set_by_the_server_are_sent_back(server: URL) -> None:
+    async with aioweb.ClientSession(cookie_jar=aioweb.CookieJar(unsafe=True)) as session:
+        async with session.get(server / "set-cookie") as resp:
+            assert resp.cookies["session"].value == "abc123"
+        async with session.get(server / "echo") as resp:
+            data = await resp.json()
+    assert data["headers"]["Cookie"] == "session=abc123"
+
+
+async def test_base_url_joins_relative_paths(server: URL) -> None:
+    async with aioweb.ClientSession(base_url=server) as session:
+        async with session.get("/echo") as resp:
+            assert (await resp.json())["path"] == "/echo"
+
+
+@pytest.mark.parametrize(("code", "method"), [(301, "GET"), (302, "GET"), (303, "GET")])
+async def test_redirect_rewrites_post_to_get(server: URL, code: int, method: str) -> None:
+    async with aioweb.ClientSession() as session:
+        async with session.post(server / "redirect" / str(code), data=b"payload") as resp:
+            data = await resp.json()
+            assert [h.status for h in resp.history] == [code]
+    assert data["method"] == method
+    assert data["body"] == ""
+
+
+@pytest.mark.parametrize("code", [307, 308])
+async def test_redirect_307_308_replays_the_body(server: URL, code: int) -> None:
+    async with aioweb.ClientSession() as session:
+        async with session.post(server / "redirect" / str(code), data=b"payload") as resp:
+            data = await resp.json()
+    assert data["method"] == "POST"
+    assert data["body"] == "payload"
+
+
+async def test_cli_09_streamed_body_cannot_be_replayed(server: URL) -> None:
+    async def produce():
+        yield b"once"
+
+    async with aioweb.ClientSession() as session:
+        with pytest.raises(aioweb.RedirectClientError):
+            await session.post(server / "redirect" / "307", data=produce())
+
+
+async def test_allow_redirects_false_returns_the_redirect(server: URL) -> None:
+    async with aioweb.ClientSession() as session:
+        async with session.get(server / "redirect" / "302", allow_redirects=False) as resp:
+            assert resp.status == 302
+            assert resp.headers["Location"] == "/echo"
+
+
+async def test_one_shot_request_owns_its_session(server: URL) -> None:
+    async with aioweb.request("GET", server / "text") as resp:
+        assert await resp.text() == "héllo"
+
+
+async def test_session_is_reusable_across_many_concurrent_requests(server: URL) -> None:
+    connector = aioweb.TCPConnector(limit=4)
+    async with aioweb.ClientSession(connector=connector) as session:
+
+        async def one(i: int) -> int:
+            async with session.get(server / "echo", params={"i": str(i)}) as resp:
+                return int((await resp.json())["query"][0][1])
+
+        results = await asyncio.gather(*(one(i) for i in range(40)))
+        assert connector.open_connections <= 4
+    assert results == list(range(40))
+
+
+async def test_closed_session_refuses_requests(server: URL) -> None:
+    session = aioweb.ClientSession()
+    await session.close()
+    assert session.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await session.get(server / "text")
+
+
+async def test_unix_connector(tmp_path) -> None:
+    path = str(tmp_path / "s.sock")
+    runner = web.AppRunner(echo_app())
+    await runner.setup()
+    site = web.UnixSite(runner, path)
+    await site.start()
+    try:
+        async with aioweb.ClientSession(connector=aioweb.UnixConnector(path)) as session:
+            async with session.get("http://localhost/text") as resp:
+                assert await resp.text() == "héllo"
+    finally:
+        await runner.cleanup()
+
+
+async def test_unix_connector_to_a_missing_socket_names_the_path(tmp_path) -> None:
+    path = str(tmp_path / "absent.sock")
+    async with aioweb.ClientSession(connector=aioweb.UnixConnector(path)) as session:
+        with pytest.raises(aioweb.ClientConnectorError, match=r"absent\.sock"):
+            await session.get("http://localhost/")
