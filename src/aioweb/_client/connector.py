@@ -224,6 +224,7 @@ class BaseConnector:
         loop: asyncio.AbstractEventLoop | None = None,
         timeout_ceil_threshold: float = 5,
     ) -> None:
+        self._closed = True  # until fully built, so __del__ stays quiet after an error
         if force_close:
             if keepalive_timeout is not None and keepalive_timeout is not ...:
                 raise ValueError("keepalive_timeout cannot be set if force_close is True")
