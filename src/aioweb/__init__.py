@@ -17,6 +17,7 @@ from aioweb._client.connector import (
     UnixConnector,
 )
 from aioweb._client.cookiejar import CookieJar, DummyCookieJar
+from aioweb._client.digest import DigestAuthMiddleware
 from aioweb._client.exceptions import (
     ClientConnectionError,
     ClientConnectionResetError,
@@ -167,6 +168,7 @@ __all__ = [
     "CookieJar",
     "DataQueue",
     "DefaultResolver",
+    "DigestAuthMiddleware",
     "DummyCookieJar",
     "ETag",
     "EofStream",

@@ -207,7 +207,6 @@ class ClientRequest:
         self.chunked = chunked
         self.expect100 = expect100
         self.force_close = force_close
-        self.auth = auth
         self.body: Payload | None = None
         self._body_source: object = None
         self._body_start: int | None = None

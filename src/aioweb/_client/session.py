@@ -57,7 +57,7 @@ from aioweb._client.response import ClientResponse, FallbackCharsetResolver
 from aioweb._client.timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from aioweb._client.tracing import Trace, TraceConfig
 from aioweb._io.h1_client import RequestWriter, ResponseSettings
-from aioweb._sansio.errors import LocalProtocolError, RemoteProtocolError
+from aioweb._sansio.errors import RemoteProtocolError
 from aioweb._sansio.limits import CLIENT_READ_BUFSIZE, H1Limits
 from aioweb._shared.http_version import HttpVersion, HttpVersion11
 from aioweb._shared.payloads import JsonPayload
@@ -766,8 +766,6 @@ class ClientSession:
             timer.cancel()
             for trace in traces:
                 await trace.send_request_exception(method, url, CIMultiDict(merged_headers), exc)
-            if isinstance(exc, (LocalProtocolError,)) and not isinstance(exc, ClientError):
-                raise
             raise
 
     def _cookies_for(
