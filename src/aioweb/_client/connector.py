@@ -625,6 +625,8 @@ class TCPConnector(BaseConnector):
         url = req.url
         key = req.connection_key
         sslcontext = self._ssl_context_for(key) if key.is_ssl else None
+        # The request's ssl= wins; the connector's applies when the request left it True.
+        setting = key.ssl if key.ssl is not True else self._ssl
         return await self._open_tcp(
             req,
             key,
@@ -633,7 +635,7 @@ class TCPConnector(BaseConnector):
             sslcontext,
             server_hostname=(req.server_hostname or _sni_host(key.host)) if sslcontext else None,
             traces=traces,
-            fingerprint=key.ssl if isinstance(key.ssl, Fingerprint) else None,
+            fingerprint=setting if key.is_ssl and isinstance(setting, Fingerprint) else None,
             url=url,
         )
 
@@ -696,25 +698,35 @@ class TCPConnector(BaseConnector):
             if isinstance(exc, ConnectionTimeoutError):
                 raise
             raise error_class(key, exc) from exc
+        factory = self._protocol_factory(req)
+        created: list[ClientProtocol] = []
+
+        def tracked_factory() -> ClientProtocol:
+            protocol = factory()
+            created.append(protocol)
+            return protocol
+
         try:
             _, protocol = await self._loop.create_connection(
-                self._protocol_factory(req),
+                tracked_factory,
                 sock=sock,
                 ssl=sslcontext,
                 server_hostname=server_hostname,
                 ssl_shutdown_timeout=self._ssl_shutdown_timeout if sslcontext else None,
             )
-        except ssl.SSLCertVerificationError as exc:
+        except BaseException as exc:
             sock.close()
-            raise ClientConnectorCertificateError(key, exc) from exc
-        except ssl.SSLError as exc:
-            sock.close()
-            raise ClientConnectorSSLError(key, exc) from exc
-        except OSError as exc:
-            sock.close()
-            raise error_class(key, exc) from exc
-        except BaseException:
-            sock.close()
+            # A failed TLS handshake never calls connection_made/connection_lost, so the
+            # protocol's ``closed`` never resolves: close() must not wait 2 s for it
+            # (the traceback of the error the user holds keeps it alive in the WeakSet).
+            for orphan in created:
+                self._protocols.discard(orphan)
+            if isinstance(exc, ssl.SSLCertVerificationError):
+                raise ClientConnectorCertificateError(key, exc) from exc
+            if isinstance(exc, ssl.SSLError):
+                raise ClientConnectorSSLError(key, exc) from exc
+            if isinstance(exc, OSError) and not isinstance(exc, ConnectionTimeoutError):
+                raise error_class(key, exc) from exc
             raise
         if fingerprint is not None and protocol.transport is not None:
             try:
@@ -735,12 +747,29 @@ class TCPConnector(BaseConnector):
         proxy_tls = proxy.scheme == "https"
         proxy_host = proxy.raw_host or ""
         proxy_port = proxy.port or (443 if proxy_tls else 80)
+        setting = key.ssl if key.ssl is not True else self._ssl
+        # Like aiohttp, the request's ssl= also governs TLS to the proxy (a private CA for
+        # a corporate proxy goes in the same context). A Fingerprint pins the origin's
+        # certificate, not the proxy's: the proxy is then verified normally.
+        proxy_ssl = setting if isinstance(setting, ssl.SSLContext) or setting is False else True
+        proxy_context: ssl.SSLContext | None = None
+        if proxy_tls:
+            if isinstance(proxy_ssl, ssl.SSLContext):
+                proxy_context = proxy_ssl
+            elif proxy_ssl is False:
+                proxy_context = _insecure_context()
+            else:
+                proxy_context = _verified_context()
+        # Failures reaching the proxy name the proxy, not the origin (as aiohttp does).
+        proxy_key = ConnectionKey(
+            proxy_host, proxy_port, proxy_tls, proxy_ssl if proxy_tls else True, None, None, None
+        )
         protocol = await self._open_tcp(
             req,
-            key,
+            proxy_key,
             proxy_host,
             proxy_port,
-            _verified_context() if proxy_tls else None,
+            proxy_context,
             server_hostname=_sni_host(proxy_host) if proxy_tls else None,
             traces=traces,
             fingerprint=None,
@@ -752,10 +781,10 @@ class TCPConnector(BaseConnector):
             # Proxy-Authorization header itself.
             return protocol
         try:
-            await self._open_tunnel(req, protocol, timeout)
+            await self._open_tunnel(req, protocol, timeout, proxy_key=proxy_key)
             sslcontext = self._ssl_context_for(key)
             transport = protocol.transport
-            assert transport is not None  # a tunnel was just opened on it
+            assert transport is not None  # _open_tunnel checked that it is still open
             try:
                 tls_transport = await self._loop.start_tls(
                     transport,
@@ -773,21 +802,34 @@ class TCPConnector(BaseConnector):
             if tls_transport is None:
                 raise ClientConnectorError(key, OSError("the proxy tunnel closed during TLS"))
             protocol.connection_made(tls_transport)
-            if isinstance(key.ssl, Fingerprint):
-                key.ssl.check(tls_transport)
+            if isinstance(setting, Fingerprint):
+                setting.check(tls_transport)
         except BaseException:
             protocol.abort()
             raise
         return protocol
 
     async def _open_tunnel(
-        self, req: ConnectionRequest, protocol: ClientProtocol, timeout: ClientTimeout
+        self,
+        req: ConnectionRequest,
+        protocol: ClientProtocol,
+        timeout: ClientTimeout,
+        *,
+        proxy_key: ConnectionKey | None = None,
     ) -> None:
-        """Send ``CONNECT host:port`` and wait for a 2xx (RFC 9110 s9.3.6)."""
+        """Send ``CONNECT host:port`` and wait for a 2xx (RFC 9110 s9.3.6).
+
+        Raises:
+            ClientHttpProxyError: The proxy answered with something other than a 2xx.
+            ClientProxyConnectionError: The proxy closed the tunnel, or sent bytes into
+                it before the client's TLS handshake began.
+        """
         key = req.connection_key
         authority = f"{_url_host(key.host)}:{key.port}"
         headers: list[tuple[bytes, bytes]] = [(b"Host", authority.encode("idna"))]
         for name, value in (req.proxy_headers or {}).items():
+            if name.lower() == "host":
+                continue  # the CONNECT target is the only Host that makes sense here
             headers.append((name.encode("latin-1"), value.encode("latin-1")))
         if req.proxy_auth is not None and not any(
             n.lower() == b"proxy-authorization" for n, _ in headers
@@ -813,7 +855,16 @@ class TCPConnector(BaseConnector):
                 headers=_headers_of(head.headers),
             )
         # The tunnel is open: from here the socket carries the origin's TLS.
-        protocol.reset_for_tunnel()
+        early, eof = protocol.reset_for_tunnel()
+        problem = None
+        if early:
+            # TLS starts with the client's hello: bytes before it are not the origin's,
+            # and feeding them to TLS (or dropping them) would hide a broken proxy.
+            problem = "the proxy sent data into the tunnel before the TLS handshake"
+        elif eof or not protocol.is_connected:
+            problem = "the proxy closed the tunnel right after opening it"
+        if problem is not None:
+            raise ClientProxyConnectionError(proxy_key or key, ConnectionResetError(problem))
 
 
 class UnixConnector(BaseConnector):

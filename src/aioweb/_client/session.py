@@ -653,6 +653,17 @@ class ClientSession:
                         req_proxy = req_proxy.with_user(None)
                     all_cookies = self._cookies_for(url, request_cookies)
                     req_headers = CIMultiDict(merged_headers)
+                    req_proxy_headers = proxy_headers
+                    if req_proxy is not None and url.scheme == "https":
+                        # Through a CONNECT tunnel the proxy reads only the CONNECT
+                        # request: a Proxy-Authorization given in headers= goes there and
+                        # never to the origin (CLI-14).
+                        moved = req_headers.popall(hdrs.PROXY_AUTHORIZATION, None)
+                        if moved:
+                            req_proxy_headers = {
+                                **(proxy_headers or {}),
+                                hdrs.PROXY_AUTHORIZATION: moved[-1],
+                            }
                     if req_proxy is not None and url.scheme == "http":
                         # Plain HTTP through a proxy: its credentials go on this request
                         # (the proxy reads them); HTTPS puts them on CONNECT only (CLI-14).
@@ -677,7 +688,7 @@ class ClientSession:
                         expect100=expect100,
                         proxy=req_proxy,
                         proxy_auth=req_proxy_auth,
-                        proxy_headers=proxy_headers,
+                        proxy_headers=req_proxy_headers,
                         ssl=ssl_value,
                         server_hostname=server_hostname,
                         limits=limits,

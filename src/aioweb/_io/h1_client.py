@@ -276,14 +276,29 @@ class ClientProtocol(asyncio.Protocol):
         self.received_any = False
         self.trailers = ()
 
-    def reset_for_tunnel(self) -> None:
-        """A CONNECT tunnel opened: the next bytes are a new connection's (TLS, then HTTP)."""
+    def reset_for_tunnel(self) -> tuple[bytes, bool]:
+        """A CONNECT tunnel opened: the next bytes are a new connection's (TLS, then HTTP).
+
+        Returns:
+            The bytes the proxy sent after its 2xx (already read from the socket, so they
+            belong to the tunnel, not to HTTP), and whether the proxy already closed.
+        """
+        trailing = self.conn.trailing_data
         self.conn = H1Connection(Role.CLIENT, limits=self._limits)
         self._in_flight = False
         self._head = None
         self._payload = None
         self._decoder = None
         self._exception = None
+        # The CONNECT response's reader must not steer the socket any more.
+        if self._controller is not None:
+            self._controller.protocol = None
+            self._controller = None
+        # The tunnel's transport (TLS over this socket) starts with its own flow control;
+        # stale flags would make pause_reading() a no-op or drain() wait forever.
+        self.resume_reading()
+        self._writing_paused = False
+        return trailing
 
     def close(self) -> None:
         """Close the socket now; pending reads fail."""

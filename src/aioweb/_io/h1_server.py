@@ -218,10 +218,16 @@ class RequestHandler(asyncio.Protocol):
         self._pump()
 
     def eof_received(self) -> bool:
-        """The client half-closed: finish what it sent, then close."""
+        """The client half-closed: finish what it sent, then close.
+
+        Returns:
+            True to keep the write side open for the responses still owed, except over
+            TLS, where a half-close cannot be kept (asyncio warns and closes anyway).
+        """
         self._conn.receive_data(b"")
         self._pump()
-        return True
+        transport = self.transport
+        return transport is None or transport.get_extra_info("ssl_object") is None
 
     def pause_writing(self) -> None:
         """The transport buffer passed its high-water mark."""
