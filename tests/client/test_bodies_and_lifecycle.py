@@ -295,3 +295,53 @@ async def test_idle_connection_is_closed_after_keepalive_timeout() -> None:
                     break
                 await asyncio.sleep(0.02)
             assert connector.idle_connections == 0
+
+
+async def test_real_file_upload_then_exit_raises_nothing(server: URL, tmp_path) -> None:
+    path = tmp_path / "up.bin"
+    path.write_bytes(b"f" * 100_000)
+    for _ in range(5):
+        with path.open("rb") as f:
+            async with aioweb.ClientSession() as session:
+                async with session.post(server / "echo", data=f) as resp:
+                    assert (await resp.json())["length"] == 100_000
+
+
+async def test_exit_after_a_decode_error_does_not_hang() -> None:
+    async def script(reader, writer):
+        await read_head(reader)
+        writer.write(respond(200, b"not gzip at all", (("Content-Encoding", "gzip"),)))
+        await writer.drain()
+        await reader.read()
+
+    async with scripted_server(script) as srv, aioweb.ClientSession() as session:
+        async with session.get(srv.url) as resp:
+            with pytest.raises(aioweb.ClientPayloadError):
+                await resp.content.read()
+
+
+async def test_request_chunk_sent_signal_fires(server: URL) -> None:
+    chunks: list[bytes] = []
+    trace = aioweb.TraceConfig()
+
+    async def on_chunk(session, ctx, params):
+        chunks.append(params.chunk)
+
+    trace.on_request_chunk_sent.append(on_chunk)
+    async with aioweb.ClientSession(trace_configs=[trace]) as session:
+        async with session.post(server / "echo", data=b"payload") as resp:
+            await resp.read()
+    assert b"".join(chunks) == b"payload"
+
+
+async def test_request_is_a_coroutine_for_create_task(server: URL) -> None:
+    async with aioweb.ClientSession() as session:
+        resp = await asyncio.create_task(session.get(server / "slow"))
+        assert await resp.text() == "ok"
+        resp.release()
+
+
+async def test_string_params_extend_the_url_query(server: URL) -> None:
+    async with aioweb.ClientSession() as session:
+        async with session.get((server / "echo").with_query(a="1"), params="b=2") as resp:
+            assert resp.url.query_string == "a=1&b=2"

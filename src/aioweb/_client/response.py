@@ -391,6 +391,7 @@ class ClientResponse:
         self._closed = True
         connection = self._connection
         if connection is None or self._released:
+            self._on_content_eof()
             return
         self._released = True
         self._connection = None
@@ -412,8 +413,12 @@ class ClientResponse:
 
     async def wait_for_close(self) -> None:
         """Wait until the body was read in full or the response was released."""
-        if self._upload_task is not None and not self._upload_task.done():
-            await asyncio.shield(self._upload_task)
+        upload = self._upload_task
+        if upload is not None and not upload.done():
+            # The response is what the caller asked for: an upload that the server cut
+            # short after answering (an early 413, a final read of a file) is not an error
+            # here, and its failure was already retrieved.
+            await asyncio.wait([upload])
         await asyncio.shield(self._done)
         self.release()
 

@@ -131,8 +131,9 @@ class _TotalTimer:
             raise TimeoutError("ClientTimeout.total expired") from exc
 
 
-class _RequestContextManager(Generic[_RetType]):
-    """What ``session.get()`` returns: await it, or use it with ``async with``."""
+class _RequestContextManager(Coroutine[Any, Any, _RetType], Generic[_RetType]):
+    """What ``session.get()`` returns: await it, use it with ``async with``, or wrap it
+    in a task (it is a coroutine, as in aiohttp)."""
 
     __slots__ = ("_coro", "_resp")
 
@@ -145,6 +146,9 @@ class _RequestContextManager(Generic[_RetType]):
 
     def send(self, arg: None) -> Any:
         return self._coro.send(arg)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coro.throw(*args)
 
     def close(self) -> None:
         self._coro.close()
@@ -596,10 +600,12 @@ class ClientSession:
             url = self._build_url(str_or_url)
         except ValueError as exc:
             raise InvalidUrlClientError(str_or_url, str(exc)) from exc
-        if params:
-            url = (
-                url.extend_query(params) if not isinstance(params, str) else url.with_query(params)
-            )
+        if isinstance(params, str):
+            # A string is appended to the URL's own query, as aiohttp does.
+            query = url.query_string
+            url = url.with_query(f"{query}&{params}" if query else params)
+        elif params:
+            url = url.extend_query(params)
         merged_headers = CIMultiDict(self._default_headers)
         if headers:
             for name in CIMultiDict(headers):
@@ -842,11 +848,17 @@ class ClientSession:
         protocol.begin(settings)
         tracker = req.upload_tracker
 
-        def chunk_sent(chunk: bytes) -> None:
+        async def traced(chunk: bytes) -> None:
+            for trace in traces:
+                await trace.send_request_chunk_sent(req.method, req.url, chunk)
+
+        def chunk_sent(chunk: bytes) -> Awaitable[None] | None:
             if tracker is not None:
                 tracker._add(chunk)
+            return traced(chunk) if traces else None
 
-        writer = RequestWriter(protocol, chunk_sent if tracker is not None else None)
+        hook = chunk_sent if tracker is not None or traces else None
+        writer = RequestWriter(protocol, hook)
         response = self._response_class(
             req.method,
             req.url,
@@ -980,9 +992,6 @@ class _SessionRequestContextManager:
         if resp is not None:
             resp.release()
         await self._session.close()
-
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self.__aenter__().__await__()
 
 
 def request(

@@ -24,7 +24,7 @@ types while this module stays below ``_client`` in the layering.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Final, cast
 
@@ -664,7 +664,7 @@ class RequestWriter:
     def __init__(
         self,
         protocol: ClientProtocol,
-        on_chunk_sent: Callable[[bytes], object] | None = None,
+        on_chunk_sent: Callable[[bytes], Awaitable[None] | None] | None = None,
     ) -> None:
         self._protocol = protocol
         self._pending = b""
@@ -709,7 +709,9 @@ class RequestWriter:
         self._emit(wire)
         self.bytes_written += len(data)
         if self._on_chunk_sent is not None:
-            self._on_chunk_sent(data)
+            pending = self._on_chunk_sent(data)
+            if pending is not None:
+                await pending
         await self._protocol.drain()
 
     async def write_eof(self, chunk: bytes = b"") -> None:
