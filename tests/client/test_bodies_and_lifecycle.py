@@ -345,3 +345,9 @@ async def test_string_params_extend_the_url_query(server: URL) -> None:
     async with aioweb.ClientSession() as session:
         async with session.get((server / "echo").with_query(a="1"), params="b=2") as resp:
             assert resp.url.query_string == "a=1&b=2"
+
+
+async def test_bare_base_connector_says_what_to_use_instead(server: URL) -> None:
+    async with aioweb.ClientSession(connector=aioweb.BaseConnector()) as session:
+        with pytest.raises(TypeError, match="use TCPConnector"):
+            await session.get(server / "slow")

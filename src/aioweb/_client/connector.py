@@ -419,7 +419,11 @@ class BaseConnector:
     async def _create_connection(
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
     ) -> ClientProtocol:
-        raise NotImplementedError  # pragma: no cover - every concrete connector overrides
+        # A user mistake, not a gap: BaseConnector holds the pool, subclasses connect.
+        raise TypeError(
+            f"{type(self).__name__} cannot open connections: use TCPConnector or "
+            "UnixConnector, or subclass BaseConnector and implement _create_connection()"
+        )
 
     def _protocol_factory(self, req: ConnectionRequest) -> Callable[[], ClientProtocol]:
         limits = req.response_limits
