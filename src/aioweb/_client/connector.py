@@ -204,8 +204,8 @@ class BaseConnector:
         enable_cleanup_closed: Accepted for compatibility; Python 3.11+ closes aborted
             TLS transports itself (the CPython bug it worked around was fixed in 3.11.1).
         loop: Deprecated; the running loop is used.
-        timeout_ceil_threshold: Timeouts above this many seconds are rounded up to whole
-            seconds (fewer timer wake-ups).
+        timeout_ceil_threshold: Accepted for compatibility; aioweb arms its timers at the
+            exact deadline instead of rounding long ones up to whole seconds.
 
     Raises:
         ValueError: ``keepalive_timeout`` is set together with ``force_close``.
@@ -247,8 +247,8 @@ class BaseConnector:
             keepalive_timeout=keepalive,
         )
         self._closed = False
-        self._cleanup_closed = enable_cleanup_closed
-        self._timeout_ceil_threshold = timeout_ceil_threshold
+        # Accepted for aiohttp compatibility only: see the docstring.
+        del enable_cleanup_closed, timeout_ceil_threshold
         self._lent: set[Connection] = set()
         # Every protocol this connector created, so close() can wait for their sockets.
         self._protocols: weakref.WeakSet[ClientProtocol] = weakref.WeakSet()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Generic, Protocol, TypeVar
 
 __all__ = ["ConnectionPool", "PooledProtocol"]
@@ -75,7 +75,6 @@ class ConnectionPool(Generic[_K, _P]):
         self._total = 0
         self._waiters: OrderedDict[asyncio.Future[None], _K] = OrderedDict()
         self._cleanup_handle: asyncio.TimerHandle | None = None
-        self.on_evict: Callable[[_P], None] | None = None
 
     # ------------------------------------------------------------------ counts
 
@@ -205,8 +204,6 @@ class ConnectionPool(Generic[_K, _P]):
             del self._idle[key]
         self._forget(key)
         protocol.close()
-        if self.on_evict is not None:
-            self.on_evict(protocol)
 
     # ------------------------------------------------------------------ waiting
 

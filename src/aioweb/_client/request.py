@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from http.cookies import BaseCookie, Morsel, SimpleCookie
 from typing import TYPE_CHECKING, Any, Final
 
@@ -463,8 +463,3 @@ class ClientRequest:
     def __repr__(self) -> str:
         """Show the method and URL."""
         return f"<ClientRequest({self.method} {self.url})>"
-
-
-def is_async_iterable(data: object) -> bool:
-    """Whether ``data`` streams (an async iterable that is not bytes-like)."""
-    return isinstance(data, AsyncIterable)

@@ -11,7 +11,7 @@ import asyncio
 import codecs
 import json
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -513,6 +513,3 @@ def _split_links(value: str) -> list[tuple[str, dict[str, str]]]:
                 params[name] = param_value
         links.append((target, params))
     return links
-
-
-_unused: tuple[object, ...] = (Mapping,)

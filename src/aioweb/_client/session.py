@@ -21,14 +21,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json as jsonlib
-import os
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping, Sequence
 from http.cookies import BaseCookie, Morsel, SimpleCookie
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
-from multidict import CIMultiDict, MultiDict
+from multidict import CIMultiDict
 from yarl import URL
 
 from aioweb import hdrs
@@ -36,14 +35,10 @@ from aioweb._client.auth import BasicAuth
 from aioweb._client.connector import BaseConnector, Connection, TCPConnector
 from aioweb._client.cookiejar import AbstractCookieJar, CookieJar
 from aioweb._client.exceptions import (
-    ClientConnectionError,
     ClientConnectionResetError,
     ClientError,
-    ClientOSError,
-    InvalidURL,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
-    NonHttpUrlClientError,
     NonHttpUrlRedirectClientError,
     RedirectClientError,
     ServerDisconnectedError,
@@ -1030,14 +1025,3 @@ def request(
         connector=connector, connector_owner=connector_owner, version=version, **session_kwargs
     )
     return _SessionRequestContextManager(session._request(method, url, **kwargs), session)
-
-
-_unused: tuple[object, ...] = (
-    MultiDict,
-    SimpleNamespace,
-    os,
-    ClientOSError,
-    ClientConnectionError,
-    InvalidURL,
-    NonHttpUrlClientError,
-)

@@ -222,7 +222,6 @@ class ClientProtocol(asyncio.Protocol):
         self._writing_paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
         self._read_timer: asyncio.TimerHandle | None = None
-        self._timed_out = False
         #: Whether any byte of the current response arrived (a stale keep-alive
         #: connection closes before sending one, which makes a retry safe).
         self.received_any = False
@@ -272,7 +271,6 @@ class ClientProtocol(asyncio.Protocol):
         self._payload = None
         self._decoder = None
         self._exception = None
-        self._timed_out = False
         self.received_any = False
         self.trailers = ()
 
@@ -338,7 +336,7 @@ class ClientProtocol(asyncio.Protocol):
             continue_waiter.set_result(False)
         payload = self._payload
         if payload is not None and not payload.is_eof() and payload.exception() is None:
-            if self._settings_read_until_close():
+            if self._body_ends_at_close():
                 self._finish_body()
             else:
                 payload.set_exception(
@@ -349,7 +347,7 @@ class ClientProtocol(asyncio.Protocol):
                 drain.set_exception(self.errors.connection_reset("Connection lost"))
         self._drain_waiters.clear()
 
-    def _settings_read_until_close(self) -> bool:
+    def _body_ends_at_close(self) -> bool:
         head = self._head
         return (
             head is not None
@@ -636,7 +634,6 @@ class ClientProtocol(asyncio.Protocol):
 
     def _on_read_timeout(self) -> None:
         self._read_timer = None
-        self._timed_out = True
         exc = self.errors.read_timeout("Timeout on reading data from socket")
         self._exception = exc
         waiter = self._head_waiter
