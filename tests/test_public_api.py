@@ -9,9 +9,8 @@ import pytest
 
 import aioweb
 
-# aiohttp 3.14's top-level names that exist so far. Still to come: the WebSocket client
-# (ClientWSTimeout, ClientWebSocketResponse, WSCloseCode, WSMessage, WSMsgType) and the
-# Windows-only NamedPipeConnector. The gunicorn workers load lazily (module __getattr__).
+# aiohttp 3.14's top-level names. Not provided: the Windows-only NamedPipeConnector.
+# The gunicorn workers load lazily (module __getattr__).
 EXPECTED_CLIENT = {
     "AddrInfoType", "AsyncResolver", "BaseConnector", "BasicAuth", "ChainMapProxy",
     "ClientConnectionError", "ClientConnectionResetError", "ClientConnectorCertificateError",
@@ -34,7 +33,8 @@ EXPECTED_CLIENT = {
     "TraceRequestHeadersSentParams", "TraceRequestRedirectParams", "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams", "UnixConnector", "UploadAbortedError", "UploadTracker",
     "WSMessageTypeError", "WSServerHandshakeError", "WebSocketError", "encode_basic_auth",
-    "request",
+    "request", "ClientWSTimeout", "ClientWebSocketResponse", "WSCloseCode", "WSMessage",
+    "WSMsgType",
 }  # fmt: skip
 EXPECTED_TOP_LEVEL = EXPECTED_CLIENT | {
     "EMPTY_PAYLOAD", "PAYLOAD_REGISTRY", "AsyncIterablePayload", "BadContentDispositionHeader",
@@ -88,8 +88,7 @@ def test_streamer_is_deprecated_but_works() -> None:
     assert gen is not None
 
 
-# aiohttp 3.14 web.__all__ names that exist in this milestone (the static-file, WebSocket
-# and gunicorn names join as those parts land).
+# aiohttp 3.14 web.__all__ names that exist so far (the gunicorn names load lazily).
 EXPECTED_WEB = {
     "AbstractResource", "AbstractRoute", "AbstractRouteDef", "AppKey", "AppRunner",
     "Application", "BaseRequest", "BaseRunner", "BaseSite", "CleanupError", "ContentCoding",
@@ -98,7 +97,8 @@ EXPECTED_WEB = {
     "PrefixedSubAppResource", "Request", "RequestHandler", "RequestKey", "Resource",
     "ResourceRoute", "Response", "ResponseKey", "RouteDef", "RouteTableDef", "Server",
     "ServerRunner", "SockSite", "StaticDef", "StreamResponse", "TCPSite", "UnixSite",
-    "UrlDispatcher", "UrlMappingMatchInfo", "View", "delete", "get", "head",
+    "UrlDispatcher", "UrlMappingMatchInfo", "View", "WSMsgType", "WebSocketReady",
+    "WebSocketResponse", "delete", "get", "head",
     "json_bytes_response", "json_response", "middleware", "normalize_path_middleware",
     "options", "patch", "post", "put", "route", "run_app", "static", "view",
 }  # fmt: skip

@@ -58,6 +58,8 @@ from aioweb._client.request_info import RequestInfo
 from aioweb._client.response import ClientResponse
 from aioweb._client.session import ClientSession, request
 from aioweb._client.timeouts import ClientTimeout
+from aioweb._client.websocket import ClientWebSocketResponse, ClientWSTimeout
+from aioweb._sansio.ws.models import WSCloseCode, WSMessage, WSMsgType
 from aioweb._server.etag import ETag
 from aioweb._server.storage import ChainMapProxy
 from aioweb._shared.compression import set_zlib_backend
@@ -163,6 +165,8 @@ __all__ = [
     "ClientSSLError",
     "ClientSession",
     "ClientTimeout",
+    "ClientWSTimeout",
+    "ClientWebSocketResponse",
     "ConnectionTimeoutError",
     "ContentTypeError",
     "CookieJar",
@@ -223,7 +227,10 @@ __all__ = [
     "UnixConnector",
     "UploadAbortedError",
     "UploadTracker",
+    "WSCloseCode",
+    "WSMessage",
     "WSMessageTypeError",
+    "WSMsgType",
     "WSServerHandshakeError",
     "WebSocketError",
     "__version__",

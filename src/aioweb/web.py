@@ -9,6 +9,7 @@ from __future__ import annotations
 from aioweb._io.h1_server import (
     RequestHandler,
 )
+from aioweb._sansio.ws.models import WSMsgType
 from aioweb._server.app import (
     AppKey,
     Application,
@@ -141,6 +142,7 @@ from aioweb._server.static import StaticResource
 from aioweb._server.view import (
     View,
 )
+from aioweb._server.websocket import WebSocketReady, WebSocketResponse
 
 __all__ = [
     "AbstractResource",
@@ -239,6 +241,9 @@ __all__ = [
     "UrlDispatcher",
     "UrlMappingMatchInfo",
     "View",
+    "WSMsgType",
+    "WebSocketReady",
+    "WebSocketResponse",
     "delete",
     "get",
     "head",

@@ -51,6 +51,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy, 
 from yarl import URL
 
 from aioweb._client.request_info import ConnectionKey, RequestInfo
+from aioweb._sansio.ws.models import WebSocketError, WSMessageTypeError
 
 if TYPE_CHECKING:
     from aioweb._client.fingerprint import Fingerprint
@@ -555,26 +556,5 @@ class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
 
 
 # ---------------------------------------------------------------- WebSocket errors
-
-
-class WebSocketError(Exception):
-    """A WebSocket protocol violation; ``code`` is the close code to send (RFC 6455 s7.4).
-
-    Args:
-        code: The WebSocket close code.
-        message: What went wrong.
-
-    Attributes:
-        code: The WebSocket close code.
-    """
-
-    def __init__(self, code: int, message: str) -> None:
-        self.code = code
-        super().__init__(code, message)
-
-    def __str__(self) -> str:
-        return str(self.args[1])
-
-
-class WSMessageTypeError(TypeError):
-    """A ``receive_str``/``receive_bytes``/``receive_json`` got another message type."""
+# WebSocketError and WSMessageTypeError are defined with the framing core (imported above):
+# the server raises the same classes, so one ``except`` catches both sides.

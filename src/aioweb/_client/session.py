@@ -51,9 +51,16 @@ from aioweb._client.request import ClientRequest, UploadTracker
 from aioweb._client.response import ClientResponse, FallbackCharsetResolver
 from aioweb._client.timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from aioweb._client.tracing import Trace, TraceConfig
+from aioweb._client.websocket import (
+    DEFAULT_WS_CLIENT_TIMEOUT,
+    ClientWebSocketResponse,
+    ClientWSTimeout,
+    upgrade,
+)
 from aioweb._io.h1_client import RequestWriter, ResponseSettings
 from aioweb._sansio.errors import RemoteProtocolError
-from aioweb._sansio.limits import CLIENT_READ_BUFSIZE, H1Limits
+from aioweb._sansio.limits import CLIENT_READ_BUFSIZE, WS_MAX_MSG_SIZE, H1Limits
+from aioweb._sansio.ws import build_offer, new_key
 from aioweb._shared.http_version import HttpVersion, HttpVersion11
 from aioweb._shared.payloads import JsonPayload
 
@@ -62,7 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientSession", "request"]
 
-_RetType = TypeVar("_RetType", bound=ClientResponse)
+_RetType = TypeVar("_RetType")
 
 #: aiohttp's default: ten redirects, then TooManyRedirects (CLI-08).
 DEFAULT_MAX_REDIRECTS: Final = 10
@@ -126,9 +133,9 @@ class _TotalTimer:
             raise TimeoutError("ClientTimeout.total expired") from exc
 
 
-class _RequestContextManager(Coroutine[Any, Any, _RetType], Generic[_RetType]):
-    """What ``session.get()`` returns: await it, use it with ``async with``, or wrap it
-    in a task (it is a coroutine, as in aiohttp)."""
+class _BaseRequestContextManager(Coroutine[Any, Any, _RetType], Generic[_RetType]):
+    """Await it, use it with ``async with``, or wrap it in a task (it is a coroutine,
+    as in aiohttp)."""
 
     __slots__ = ("_coro", "_resp")
 
@@ -152,6 +159,12 @@ class _RequestContextManager(Coroutine[Any, Any, _RetType], Generic[_RetType]):
         self._resp = await self._coro
         return self._resp
 
+
+class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
+    """What ``session.get()`` returns; ``async with`` releases the response on exit."""
+
+    __slots__ = ()
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -162,6 +175,22 @@ class _RequestContextManager(Coroutine[Any, Any, _RetType], Generic[_RetType]):
         if resp is not None:
             resp.release()
             await resp.wait_for_close()
+
+
+class _WSRequestContextManager(_BaseRequestContextManager[ClientWebSocketResponse]):
+    """What ``ws_connect()`` returns: await it, or ``async with`` it to close on exit."""
+
+    __slots__ = ()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        ws = self._resp
+        if ws is not None:
+            await ws.close()
 
 
 class ClientSession:
@@ -456,49 +485,193 @@ class ClientSession:
 
     # ------------------------------------------------------------------ verbs
 
-    def request(
-        self, method: str, url: str | URL, **kwargs: Any
-    ) -> _RequestContextManager[ClientResponse]:
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
         """Make a request; await the result or use it with ``async with``."""
         return _RequestContextManager(self._request(method, url, **kwargs))
 
+    def ws_connect(
+        self,
+        url: str | URL,
+        *,
+        method: str = hdrs.METH_GET,
+        protocols: Iterable[str] = (),
+        timeout: ClientWSTimeout | float | object = _SENTINEL,
+        receive_timeout: float | None = None,
+        autoclose: bool = True,
+        autoping: bool = True,
+        heartbeat: float | None = None,
+        auth: BasicAuth | None = None,
+        origin: str | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | str | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        ssl: ssl.SSLContext | Fingerprint | bool | None = True,
+        verify_ssl: bool | None = None,
+        fingerprint: bytes | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        proxy_headers: Mapping[str, str] | None = None,
+        compress: int = 0,
+        max_msg_size: int = WS_MAX_MSG_SIZE,
+        decode_text: bool = True,
+    ) -> _WSRequestContextManager:
+        """Open a WebSocket (``ws://``, ``wss://``, or ``http(s)://`` URLs).
+
+        Args:
+            url: Where to connect; relative URLs are joined to ``base_url``.
+            method: The handshake's method (GET, as RFC 6455 requires).
+            protocols: Subprotocols to offer, in order of preference.
+            timeout: A :class:`ClientWSTimeout` (``ws_receive``, ``ws_close``).
+            receive_timeout: Shortcut for ``ClientWSTimeout(ws_receive=...)``.
+            autoclose: Answer the server's close frame automatically.
+            autoping: Answer pings automatically (and do not deliver pongs).
+            heartbeat: Ping after this many silent seconds; fail with
+                :class:`ServerTimeoutError` when the pong does not come in half of it.
+            origin: The ``Origin`` header.
+            compress: Offer permessage-deflate with this window size (9-15); 0: off.
+            max_msg_size: Largest message accepted (1009 above it); 0: no limit.
+            decode_text: Deliver TEXT messages as ``str`` (else as UTF-8 ``bytes``).
+
+        The remaining arguments are those of :meth:`request`.
+
+        Raises:
+            WSServerHandshakeError: The server did not accept the WebSocket handshake.
+        """
+        return _WSRequestContextManager(
+            self._ws_connect(
+                url,
+                method=method,
+                protocols=tuple(protocols),
+                timeout=timeout,
+                receive_timeout=receive_timeout,
+                autoclose=autoclose,
+                autoping=autoping,
+                heartbeat=heartbeat,
+                auth=auth,
+                origin=origin,
+                params=params,
+                headers=headers,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+                ssl=ssl,
+                verify_ssl=verify_ssl,
+                fingerprint=fingerprint,
+                ssl_context=ssl_context,
+                server_hostname=server_hostname,
+                proxy_headers=proxy_headers,
+                compress=compress,
+                max_msg_size=max_msg_size,
+                decode_text=decode_text,
+            )
+        )
+
+    async def _ws_connect(
+        self,
+        url: str | URL,
+        *,
+        method: str,
+        protocols: tuple[str, ...],
+        timeout: ClientWSTimeout | float | object,
+        receive_timeout: float | None,
+        autoclose: bool,
+        autoping: bool,
+        heartbeat: float | None,
+        origin: str | None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+        compress: int,
+        max_msg_size: int,
+        decode_text: bool,
+        **kwargs: Any,
+    ) -> ClientWebSocketResponse:
+        if timeout is _SENTINEL:
+            ws_timeout = DEFAULT_WS_CLIENT_TIMEOUT
+        elif isinstance(timeout, ClientWSTimeout):
+            ws_timeout = timeout
+        elif isinstance(timeout, int | float):
+            warnings.warn(
+                "a number as ws_connect timeout is deprecated, use ClientWSTimeout(ws_close=...)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            ws_timeout = ClientWSTimeout(ws_close=float(timeout))
+        else:
+            raise TypeError("timeout must be a ClientWSTimeout")
+        if receive_timeout is not None:
+            ws_timeout = ClientWSTimeout(ws_receive=receive_timeout, ws_close=ws_timeout.ws_close)
+        if heartbeat is not None and heartbeat <= 0:
+            raise ValueError("heartbeat must be a positive number of seconds or None")
+        if compress and not 9 <= compress <= 15:
+            raise ValueError("compress must be a window size from 9 to 15 bits (or 0 to disable)")
+        target = self._build_url(url)
+        if target.scheme in ("ws", "wss"):
+            target = target.with_scheme("https" if target.scheme == "wss" else "http")
+        real_headers: CIMultiDict[str] = CIMultiDict(headers or ())
+        for name, value in (
+            (hdrs.UPGRADE, "websocket"),
+            (hdrs.CONNECTION, "Upgrade"),
+            (hdrs.SEC_WEBSOCKET_VERSION, "13"),
+        ):
+            real_headers.setdefault(name, value)
+        key = new_key()
+        real_headers[hdrs.SEC_WEBSOCKET_KEY] = key
+        if protocols:
+            real_headers[hdrs.SEC_WEBSOCKET_PROTOCOL] = ", ".join(protocols)
+        if origin is not None:
+            real_headers[hdrs.ORIGIN] = origin
+        if compress:
+            real_headers[hdrs.SEC_WEBSOCKET_EXTENSIONS] = build_offer(compress)
+        resp = await self._request(
+            method, target, headers=real_headers, read_until_eof=False, **kwargs
+        )
+        try:
+            return upgrade(
+                resp,
+                key=key,
+                protocols=protocols,
+                compress=compress,
+                timeout=ws_timeout,
+                autoclose=autoclose,
+                autoping=autoping,
+                heartbeat=heartbeat,
+                max_msg_size=max_msg_size,
+                decode_text=decode_text,
+            )
+        except BaseException:
+            resp.close()
+            raise
+
     def get(
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
-    ) -> _RequestContextManager[ClientResponse]:
+    ) -> _RequestContextManager:
         """Make a GET request."""
         return self.request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
 
     def options(
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
-    ) -> _RequestContextManager[ClientResponse]:
+    ) -> _RequestContextManager:
         """Make an OPTIONS request."""
         return self.request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs)
 
     def head(
         self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any
-    ) -> _RequestContextManager[ClientResponse]:
+    ) -> _RequestContextManager:
         """Make a HEAD request (redirects are not followed unless asked)."""
         return self.request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs)
 
-    def post(
-        self, url: str | URL, *, data: Any = None, **kwargs: Any
-    ) -> _RequestContextManager[ClientResponse]:
+    def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """Make a POST request."""
         return self.request(hdrs.METH_POST, url, data=data, **kwargs)
 
-    def put(
-        self, url: str | URL, *, data: Any = None, **kwargs: Any
-    ) -> _RequestContextManager[ClientResponse]:
+    def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """Make a PUT request."""
         return self.request(hdrs.METH_PUT, url, data=data, **kwargs)
 
-    def patch(
-        self, url: str | URL, *, data: Any = None, **kwargs: Any
-    ) -> _RequestContextManager[ClientResponse]:
+    def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         """Make a PATCH request."""
         return self.request(hdrs.METH_PATCH, url, data=data, **kwargs)
 
-    def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager[ClientResponse]:
+    def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
         """Make a DELETE request."""
         return self.request(hdrs.METH_DELETE, url, **kwargs)
 

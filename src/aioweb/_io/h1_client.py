@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Final, cast
 
+from aioweb._io.h1_server import UpgradedReceiver
 from aioweb._sansio.errors import RemoteProtocolError
 from aioweb._sansio.events import (
     NEED_DATA,
@@ -227,6 +228,7 @@ class ClientProtocol(asyncio.Protocol):
         self.received_any = False
         self.trailers: tuple[tuple[bytes, bytes], ...] = ()
         self.on_message_complete: Callable[[], None] | None = None
+        self._upgraded: UpgradedReceiver | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -321,6 +323,8 @@ class ClientProtocol(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         """Fail whatever waits on this connection."""
         self.transport = None
+        if self._upgraded is not None:
+            self._upgraded.feed_eof(exc)
         self._unusable = True
         self._disarm_read_timer()
         if not self.closed.done():
@@ -358,6 +362,10 @@ class ClientProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Feed the core, or refuse bytes nobody asked for."""
+        upgraded = self._upgraded
+        if upgraded is not None:
+            upgraded.feed_data(data)
+            return
         if not self._in_flight:
             # The server spoke while no request was outstanding: whatever this is, it
             # would be read as the next response (CLI-01). Never reuse the connection.
@@ -371,6 +379,9 @@ class ClientProtocol(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         """The server half-closed: finish a read-until-close body, then close."""
+        if self._upgraded is not None:
+            self._upgraded.feed_eof()
+            return False
         self.conn.receive_data(b"")
         self._pump()
         return False
@@ -476,7 +487,38 @@ class ClientProtocol(asyncio.Protocol):
         if conn.should_pause_reading:
             self.pause_reading()
 
+    def switch_protocol(self, receiver: UpgradedReceiver) -> tuple[bytes, bool]:
+        """After a ``101 Switching Protocols``: every later byte goes to ``receiver``.
+
+        Returns:
+            The bytes that already followed the 101, and whether the server closed.
+        """
+        self._upgraded = receiver
+        self._disarm_read_timer()
+        if self._controller is not None:
+            self._controller.protocol = None
+            self._controller = None
+        self.resume_reading()
+        return self.conn.trailing_data
+
+    @property
+    def writing_paused(self) -> bool:
+        """Whether writes should wait for :meth:`drain`."""
+        return self._writing_paused
+
     def _on_informational(self, event: InformationalResponse) -> None:
+        if event.status == 101:
+            # The server switched protocols: the 101 is this request's final answer.
+            head = ResponseHead(101, event.reason, event.headers, event.http_version, False)
+            self._head = head
+            self._payload = None
+            expecting = self._continue_waiter
+            if expecting is not None and not expecting.done():
+                expecting.set_result(False)
+            head_waiter = self._head_waiter
+            if head_waiter is not None and not head_waiter.done():
+                head_waiter.set_result(head)
+            return
         if event.status == 100:
             waiter = self._continue_waiter
             if waiter is not None and not waiter.done():

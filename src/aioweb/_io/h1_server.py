@@ -79,6 +79,19 @@ class MessageHandler(Protocol):
         """Handle one request completely, writing its response through ``writer``."""
 
 
+class UpgradedReceiver(Protocol):
+    """What takes over a connection's bytes after a protocol switch (a WebSocket)."""
+
+    def feed_data(self, data: bytes) -> None:
+        """Bytes from the socket."""
+
+    def feed_eof(self, exc: BaseException | None = None) -> None:
+        """The peer closed or the connection was lost."""
+
+    def shutdown(self) -> None:
+        """The server is stopping: begin closing, without blocking."""
+
+
 class BodyTimeoutError(asyncio.TimeoutError):
     """The client stopped sending the request body for longer than ``body_timeout``."""
 
@@ -174,6 +187,7 @@ class RequestHandler(asyncio.Protocol):
         self._closed = False
         self._keep_alive = True
         self._head_timer = False
+        self._upgraded: UpgradedReceiver | None = None
 
     # ------------------------------------------------------------------ transport events
 
@@ -192,6 +206,8 @@ class RequestHandler(asyncio.Protocol):
         self._closed = True
         self._disarm()
         self.transport = None
+        if self._upgraded is not None:
+            self._upgraded.feed_eof(exc)
         payload = self._payload
         if payload is not None and not payload.is_eof():
             payload.set_exception(ConnectionResetError("client disconnected"))
@@ -212,6 +228,10 @@ class RequestHandler(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Feed the core and dispatch what it parsed."""
+        upgraded = self._upgraded
+        if upgraded is not None:
+            upgraded.feed_data(data)
+            return
         if self._closed:
             return
         self._conn.receive_data(data)
@@ -224,6 +244,9 @@ class RequestHandler(asyncio.Protocol):
             True to keep the write side open for the responses still owed, except over
             TLS, where a half-close cannot be kept (asyncio warns and closes anyway).
         """
+        if self._upgraded is not None:
+            self._upgraded.feed_eof()
+            return False
         self._conn.receive_data(b"")
         self._pump()
         transport = self.transport
@@ -269,6 +292,21 @@ class RequestHandler(asyncio.Protocol):
         if self.transport is not None and self._reading_paused:
             self._reading_paused = False
             self.transport.resume_reading()
+
+    def switch_protocol(self, receiver: UpgradedReceiver) -> tuple[bytes, bool]:
+        """After a ``101 Switching Protocols`` was written, hand the connection over.
+
+        Every later byte goes to ``receiver``; HTTP timers stop.
+
+        Returns:
+            The bytes that already followed the request (the peer may send frames right
+            after its handshake), and whether the peer already closed.
+        """
+        self._upgraded = receiver
+        self._disarm()
+        if self._reading_paused:
+            self.resume_reading()
+        return self._conn.trailing_data
 
     def keep_alive(self, val: bool) -> None:
         """Set whether the connection may serve another request after this one."""
@@ -529,7 +567,9 @@ class RequestHandler(asyncio.Protocol):
         cancelled if it does not finish in time.
         """
         self._close_after_response = True
-        if not self._handling and not self._messages:
+        if self._upgraded is not None:
+            self._upgraded.shutdown()  # a WebSocket closes with 1001 instead of stalling
+        elif not self._handling and not self._messages:
             self.close()
         task = self._task
         if task is None or task.done():

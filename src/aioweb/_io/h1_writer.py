@@ -65,6 +65,12 @@ class H1StreamWriter(AbstractStreamWriter):
     async def write_headers(self, status_line: str, headers: CIMultiDict[str]) -> None:
         """Serialise the head (validated by the core) and hold it for the first body write."""
         _, status, reason = [*status_line.split(" ", 2), ""][:3]
+        if status == "101":
+            # The switch is sent at once: the new protocol's bytes follow it directly.
+            switch = InformationalResponse(101, reason, _encode_headers(headers))
+            self._emit(self._conn.send(switch))
+            self.headers_sent = True
+            return
         head = ResponseHead(int(status), reason, _encode_headers(headers))
         data = self._conn.send(head)
         self.headers_sent = True

@@ -28,7 +28,10 @@ __all__ = [
     "MULTIPART_MAX_LINE",
     "MULTIPART_MAX_PADDING",
     "STREAM_HIGH_WATER",
+    "WS_CLOSE_TIMEOUT",
     "WS_MAX_MSG_SIZE",
+    "WS_READ_QUEUE_LIMIT",
+    "WS_WRITER_LIMIT",
     "ZSTD_MAX_WINDOW_LOG",
     "H1Limits",
 ]
@@ -113,7 +116,17 @@ BODY_READ_TIMEOUT: Final = 60.0
 # ---------------------------------------------------------------------------- WebSocket
 
 #: Largest WebSocket message: aiohttp ``max_msg_size`` 4 MiB; websockets 1 MiB.
+#: Checked against the declared frame length before the payload is buffered, and against
+#: the inflated size while inflating (permessage-deflate), so memory stays bounded. 0 = none.
 WS_MAX_MSG_SIZE: Final = 4 * 1024 * 1024
+#: Seconds ``close()`` waits for the peer's close frame: aiohttp ``timeout=10.0``
+#: (``ClientWSTimeout.ws_close``); websockets ``close_timeout=10``.
+WS_CLOSE_TIMEOUT: Final = 10.0
+#: Bytes of received, not yet consumed messages before reading pauses: aiohttp's reader
+#: queue limit is 64 KiB; twice that keeps one full socket read in flight.
+WS_READ_QUEUE_LIMIT: Final = 2**17
+#: Transport write buffer high-water mark of a WebSocket: aiohttp ``writer_limit``.
+WS_WRITER_LIMIT: Final = 256 * 1024
 
 # ---------------------------------------------------------------------------- HTTP/2
 

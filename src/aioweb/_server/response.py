@@ -445,7 +445,7 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         if hdrs.DATE not in headers:
             headers[hdrs.DATE] = _DATE.now()
         headers.setdefault(hdrs.SERVER, _SERVER_SOFTWARE)
-        if hdrs.CONTENT_TYPE not in headers and self._status not in (204, 304):
+        if hdrs.CONTENT_TYPE not in headers and self._status not in (101, 204, 304):
             headers[hdrs.CONTENT_TYPE] = "application/octet-stream"
         if not self._keep_alive:
             headers[hdrs.CONNECTION] = "close"
