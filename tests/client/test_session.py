@@ -306,3 +306,44 @@ async def test_unix_connector_to_a_missing_socket_names_the_path(tmp_path) -> No
     async with aioweb.ClientSession(connector=aioweb.UnixConnector(path)) as session:
         with pytest.raises(aioweb.ClientConnectorError, match=r"absent\.sock"):
             await session.get("http://localhost/")
+
+
+def _live_total_deadlines(loop: asyncio.AbstractEventLoop) -> int:
+    scheduled = loop._scheduled  # type: ignore[attr-defined]  # CPython's timer heap
+    return sum(
+        1
+        for handle in scheduled
+        if not handle.cancelled() and "_TotalTimer" in handle._callback.__qualname__
+    )
+
+
+async def test_a_finished_response_leaves_no_total_deadline_in_the_timer_heap() -> None:
+    # ClientTimeout.total is a timer per request; left armed, 10k requests/s would keep
+    # three million live timers in the loop for the default 300 s.
+    go_on = asyncio.Event()
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        await resp.write(b"first ")
+        await go_on.wait()
+        await resp.write(b"last")
+        return resp
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    app.router.add_get("/slow", slow)
+    loop = asyncio.get_running_loop()
+    async with serve(app, "tcp") as served, aioweb.ClientSession() as session:
+        for _ in range(20):
+            async with session.get(f"{served.url}/") as resp:
+                assert await resp.text() == "ok"
+        assert _live_total_deadlines(loop) == 0
+        async with session.get(f"{served.url}/slow") as resp:
+            assert _live_total_deadlines(loop) == 1  # the body is still coming
+            go_on.set()
+            assert await resp.read() == b"first last"
+        assert _live_total_deadlines(loop) == 0

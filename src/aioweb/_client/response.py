@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
@@ -44,6 +44,10 @@ __all__ = ["ClientResponse", "ContentDisposition"]
 
 #: ``(response, body) -> charset`` used by ``text()`` when the response names none.
 FallbackCharsetResolver = Callable[["ClientResponse", bytes], str]
+
+
+class _Cancellable(Protocol):
+    def cancel(self) -> None: ...
 
 
 class ContentDisposition(NamedTuple):
@@ -105,6 +109,9 @@ class ClientResponse:
         self._history: tuple[ClientResponse, ...] = ()
         self._cookies: SimpleCookie | None = None
         self._done: asyncio.Future[None] = self._loop.create_future()
+        #: Cancelled when the body is complete: the session's ``total`` deadline would
+        #: otherwise stay in the loop's timer heap for up to 300 s per request.
+        self._total_timer: _Cancellable | None = None
         self.status = 0
         self.reason: str | None = None
         self.version: HttpVersion | None = None
@@ -158,6 +165,10 @@ class ClientResponse:
             self._connection = None
 
     def _on_content_eof(self) -> None:
+        timer = self._total_timer
+        if timer is not None:
+            self._total_timer = None
+            timer.cancel()
         if not self._done.done():
             self._done.set_result(None)
 

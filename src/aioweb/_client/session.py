@@ -946,6 +946,10 @@ class ClientSession:
                     await raise_for_status(resp)
                 for trace in traces:
                     await trace.send_request_end(method, url, req.headers, resp)
+                if resp.content.is_eof():
+                    timer.cancel()
+                else:
+                    resp._total_timer = timer
                 return resp
         except BaseException as exc:
             timer.cancel()
