@@ -15,8 +15,10 @@ measurements, are in the project's DOCS_NOTEBOOKS notes:
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 DOCS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = DOCS_DIR.parent
@@ -76,6 +78,42 @@ nb_merge_streams = True
 # nbclient logs "Executing notebook with kernel: python3" at INFO for every page; the pages
 # are listed by Sphinx already.
 logging.getLogger("traitlets").setLevel(logging.WARNING)
+
+# ---------------------------------------------------------------- notebooks
+
+# The lessons live at the top of the repository, one folder per language (notebooks/en,
+# notebooks/zh), with prose written for each language rather than translated by gettext.
+# Each build shows its own language's lessons under the same page names
+# (notebooks/01-client-requests...), so the language switcher pairs them like any other
+# page. At config-inited, once ``-D language`` is known, that language's folder is copied
+# to docs/notebooks/ (ignored by git, rewritten by every build; the builds of
+# scripts/docs.sh run one after another, never at the same time).
+NOTEBOOK_FOLDERS = {"en": "en", "zh_CN": "zh"}
+NOTEBOOKS_SOURCE = REPO_ROOT / "notebooks"
+NOTEBOOKS_IN_DOCS = DOCS_DIR / "notebooks"
+
+
+def _copy_notebooks(app: Any, config: Any) -> None:
+    folder = NOTEBOOKS_SOURCE / NOTEBOOK_FOLDERS.get(config.language, "en")
+    NOTEBOOKS_IN_DOCS.mkdir(exist_ok=True)
+    for stale in NOTEBOOKS_IN_DOCS.glob("*.ipynb"):
+        stale.unlink()
+    for notebook in sorted(folder.glob("*.ipynb")):
+        shutil.copyfile(notebook, NOTEBOOKS_IN_DOCS / notebook.name)
+
+
+def _drop_notebook_catalogues(app: Any, exception: BaseException | None) -> None:
+    # The gettext build reads the English notebooks like any page, but their prose is not
+    # translated through the catalogues: the Chinese lessons are written, not translated.
+    if exception is None and app.builder.name == "gettext":
+        shutil.rmtree(Path(app.outdir) / "notebooks", ignore_errors=True)
+
+
+def setup(app: Any) -> None:
+    """Hook the notebook copy into the build (Sphinx calls this for conf.py too)."""
+    app.connect("config-inited", _copy_notebooks)
+    app.connect("build-finished", _drop_notebook_catalogues)
+
 
 # ---------------------------------------------------------------- autodoc
 
