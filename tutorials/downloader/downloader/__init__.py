@@ -1,0 +1,1 @@
+"""The downloader tutorial: concurrent, resumable, checked downloads with aioweb."""

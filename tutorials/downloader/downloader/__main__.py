@@ -1,0 +1,5 @@
+"""``python -m downloader``: run the command line."""
+
+from downloader.cli import main
+
+raise SystemExit(main())

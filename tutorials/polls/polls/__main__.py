@@ -1,0 +1,5 @@
+"""``python -m polls``: serve the application."""
+
+from polls.main import main
+
+main()
