@@ -115,6 +115,10 @@ class ConnectionRequest(Protocol):
     def response_limits(self) -> H1Limits:
         """Header limits for reading responses."""
 
+    @property
+    def tunnel(self) -> bool:
+        """Whether a proxy must open a CONNECT tunnel (TLS, or a WebSocket upgrade)."""
+
 
 class Connection:
     """A connection lent to one request; give it back with ``release()`` or ``close()``.
@@ -362,6 +366,10 @@ class BaseConnector:
     ) -> Connection:
         key = req.connection_key
         pool = self._pool
+        if req.tunnel and not key.is_ssl:
+            # A plain-HTTP tunnel shares its pool key with absolute-form proxy sockets;
+            # it must never take one of those (nor is it ever given back).
+            fresh = True
         while True:
             protocol = None if fresh else pool.take_idle(key)
             if protocol is not None:
@@ -780,12 +788,16 @@ class TCPConnector(BaseConnector):
             url=proxy,
             error_class=ClientProxyConnectionError,
         )
-        if not key.is_ssl:
+        if not req.tunnel:
             # Plain HTTP goes to the proxy in absolute form; the request adds the
             # Proxy-Authorization header itself.
             return protocol
         try:
             await self._open_tunnel(req, protocol, timeout, proxy_key=proxy_key)
+            if not key.is_ssl:
+                # ws:// through a proxy: a proxy forwarding absolute-form requests drops
+                # Upgrade, so the handshake runs inside a CONNECT tunnel (RFC 6455 4.1).
+                return protocol
             sslcontext = self._ssl_context_for(key)
             transport = protocol.transport
             assert transport is not None  # _open_tunnel checked that it is still open

@@ -233,10 +233,18 @@ class ClientRequest:
     # ------------------------------------------------------------------ building
 
     @staticmethod
-    def _target_for(url: URL, proxy: URL | None) -> str:
-        if proxy is not None and url.scheme in ("http", "ws"):
+    def _target_for(url: URL, proxy: URL | None, tunnel: bool = False) -> str:
+        if proxy is not None and not tunnel and url.scheme in ("http", "ws"):
             return str(url.with_fragment(None))  # absolute-form through a proxy
         return url.raw_path_qs or "/"
+
+    @property
+    def tunnel(self) -> bool:
+        """Whether a proxy must open a CONNECT tunnel: for TLS, and for a WebSocket
+        handshake (a forwarding proxy would drop its ``Upgrade``)."""
+        if self.proxy is None:
+            return False
+        return self.is_ssl() or self.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
 
     def _add_default_headers(self) -> None:
         headers = self.headers
@@ -422,7 +430,7 @@ class ClientRequest:
         """The request head event for the core."""
         return RequestHead(
             self.method,
-            self._target_for(self.url, self.proxy),
+            self._target_for(self.url, self.proxy, self.tunnel),
             self._raw_headers(),
             http_version=(self.version.major, self.version.minor),
             keep_alive=not self.force_close,

@@ -828,7 +828,10 @@ class ClientSession:
                     all_cookies = self._cookies_for(url, request_cookies)
                     req_headers = CIMultiDict(merged_headers)
                     req_proxy_headers = proxy_headers
-                    if req_proxy is not None and url.scheme == "https":
+                    tunnelled = url.scheme == "https" or (
+                        req_headers.get(hdrs.UPGRADE, "").lower() == "websocket"
+                    )
+                    if req_proxy is not None and tunnelled:
                         # Through a CONNECT tunnel the proxy reads only the CONNECT
                         # request: a Proxy-Authorization given in headers= goes there and
                         # never to the origin (CLI-14).
@@ -838,7 +841,7 @@ class ClientSession:
                                 **(proxy_headers or {}),
                                 hdrs.PROXY_AUTHORIZATION: moved[-1],
                             }
-                    if req_proxy is not None and url.scheme == "http":
+                    if req_proxy is not None and not tunnelled:
                         # Plain HTTP through a proxy: its credentials go on this request
                         # (the proxy reads them); HTTPS puts them on CONNECT only (CLI-14).
                         if (

@@ -339,21 +339,27 @@ class WebSocketChannel:
         """Run the closing handshake; False if it already ran.
 
         An echo of the peer's code 1005 (no status) goes out as a close frame without a
-        status, as RFC 6455 7.4.1 requires.
+        status, as RFC 6455 7.4.1 requires. A second call (from another task, or after
+        a first one was cancelled) waits for the same handshake, again at most
+        ``close_timeout``.
+
+        Raises:
+            ValueError: ``code`` may not be sent or ``message`` is too long; nothing was
+                sent and the connection is still open.
         """
         if self.closed:
             return False
-        if self.closing and self._close_sent:
-            # Another task runs the handshake; wait for its end.
-            await asyncio.shield(self._peer_close)
-            return False
-        self.closing = True
-        self._wake()  # a task blocked in receive() now gets CLOSING
-        if not self._close_sent:
-            self._close_sent = True
+        first = not self._close_sent
+        if first:
             if code == NO_STATUS_RECEIVED:
                 code = None
-            self._write(self._writer.close(code, message))
+            # Built before any state changes: a bad code or reason leaves the
+            # connection open, not half-closed with nothing sent.
+            frame = self._writer.close(code, message)
+            self.closing = True
+            self._close_sent = True
+            self._wake()  # a task blocked in receive() now gets CLOSING
+            self._write(frame)
             if not self._close_received:
                 self.close_code = code if code is not None else NO_STATUS_RECEIVED
             try:
@@ -370,7 +376,7 @@ class WebSocketChannel:
                 if self.exception is None:
                     self.exception = exc
         self._finish()
-        return True
+        return first
 
     def shutdown(self) -> None:
         """The server is stopping: start a close with 1001 (GOING_AWAY) in the background."""

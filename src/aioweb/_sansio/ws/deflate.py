@@ -174,6 +174,8 @@ def accept_offer(value: str, wbits: int = 15, *, no_takeover: bool = False) -> D
         if name not in _PARAMS or name in seen:
             raise ValueError(f"invalid permessage-deflate parameter {name!r}")
         seen.add(name)
+        if name.endswith("_no_context_takeover") and val is not None:
+            raise ValueError(f"{name} takes no value: {val!r}")
         if name == "server_no_context_takeover":
             remote_no_takeover = True
         elif name == "client_no_context_takeover":

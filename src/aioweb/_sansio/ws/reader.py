@@ -49,6 +49,25 @@ def _fail(code: int, message: str) -> WebSocketError:
     return WebSocketError(code, message)
 
 
+class _Folded(bytearray):
+    """Pieces joined by :func:`_fold`; only the reader holds one, so it grows in place."""
+
+    __slots__ = ()
+
+
+def _fold(parts: list[bytes]) -> list[bytes]:
+    """Join buffered pieces into one (amortised linear: the head is extended in place).
+
+    A peer trickling one-byte reads or one-byte fragments would otherwise make us hold
+    one ~50-byte object per payload byte; aiohttp bounds the count the same way (#13352).
+    """
+    first: bytes | bytearray = parts[0]  # pieces may be bytearrays (see _collect)
+    head = first if isinstance(first, _Folded) else _Folded(first)
+    for piece in parts[1:]:
+        head += piece
+    return [head]  # type: ignore[list-item]  # bytes-like; joined into bytes later
+
+
 class FrameReader:
     """Parses one direction of a WebSocket connection.
 
@@ -70,6 +89,7 @@ class FrameReader:
         "_frame_offset",
         "_inflater",
         "_max",
+        "_max_pieces",
         "_msg_compressed",
         "_msg_decoder",
         "_msg_opcode",
@@ -90,6 +110,8 @@ class FrameReader:
     ) -> None:
         self._expect_masked = expect_masked
         self._max = max_msg_size if max_msg_size > 0 else -1
+        # Pieces held before folding them into one: aiohttp's max(1024, max_msg_size // 256).
+        self._max_pieces = max(1024, max_msg_size // 256)
         self._inflater = inflater
         self._decode_text = decode_text
         self._buf = b""
@@ -154,6 +176,8 @@ class FrameReader:
                 if end - pos < 10:
                     break
                 length = int.from_bytes(buf[start : start + 8], "big")
+                if length >> 63:
+                    raise _fail(_PROTOCOL, "the most significant bit of a 64-bit length is set")
                 start += 8
             mask: bytes | None = None
             if b1 & 0x80:
@@ -181,11 +205,13 @@ class FrameReader:
         mask = self._frame_mask
         if mask is None:
             self._parts.append(piece)
-            return
-        unmasked = bytearray(piece)
-        mask_in_place(unmasked, rotate(mask, self._frame_offset))
-        self._frame_offset += len(piece)
-        self._parts.append(unmasked)  # type: ignore[arg-type]  # joined into bytes later
+        else:
+            unmasked = bytearray(piece)
+            mask_in_place(unmasked, rotate(mask, self._frame_offset))
+            self._frame_offset += len(piece)
+            self._parts.append(unmasked)  # type: ignore[arg-type]  # joined into bytes later
+        if len(self._parts) > self._max_pieces:
+            self._parts = _fold(self._parts)
 
     def _check_header(self, b0: int, masked: bool, length: int) -> None:
         if b0 & 0x30:
@@ -258,6 +284,8 @@ class FrameReader:
             self._check_utf8(payload, final=False)
             self._msg_parts.append(payload)
             self._msg_size += len(payload)
+            if len(self._msg_parts) > self._max_pieces:
+                self._msg_parts = _fold(self._msg_parts)
         if not fin:
             return
         self._check_utf8(b"", final=True)
