@@ -347,3 +347,30 @@ async def test_a_finished_response_leaves_no_total_deadline_in_the_timer_heap() 
             go_on.set()
             assert await resp.read() == b"first last"
         assert _live_total_deadlines(loop) == 0
+
+
+async def test_a_handler_that_closed_its_connection_mid_body_logs_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # aiohttp stays silent here; an ERROR line with a traceback for a connection the
+    # handler closed on purpose would be log noise.
+    import logging
+
+    async def cut(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        resp.content_length = 1000
+        await resp.prepare(request)
+        await resp.write(b"x" * 400)
+        assert request.transport is not None
+        request.transport.close()
+        return resp
+
+    app = web.Application()
+    app.router.add_get("/", cut)
+    with caplog.at_level(logging.DEBUG, logger="aioweb.server"):
+        async with serve(app, "tcp") as served, aioweb.ClientSession() as session:
+            async with session.get(f"{served.url}/") as resp:
+                with pytest.raises(aioweb.ClientPayloadError):
+                    await resp.read()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("connection closed" in r.getMessage() for r in caplog.records)

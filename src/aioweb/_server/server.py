@@ -235,6 +235,13 @@ class Server:
             await response.prepare(request)
             await response.write_eof()
         except ValueError:
+            transport = request._protocol.transport
+            if transport is None or transport.is_closing():
+                # The connection is already gone (the handler or the client closed it):
+                # a short body is then expected, not a bug worth an ERROR line.
+                server_logger.debug("response not finished: the connection closed")
+                request._protocol.close()
+                return
             server_logger.exception("invalid response")
             if writer.headers_sent:
                 request._protocol.close()
