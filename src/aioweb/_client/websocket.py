@@ -103,8 +103,11 @@ class ClientWebSocketResponse(WebSocketBase):
             return default
         return transport.get_extra_info(name, default)
 
-    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
-        """Close with ``code`` and ``message``; False if already closed."""
+    async def close(self, *, code: int = WSCloseCode.OK, message: bytes | str = b"") -> bool:
+        """Close with ``code`` and ``message`` (``str`` is sent as UTF-8); False if already
+        closed."""
+        if isinstance(message, str):
+            message = message.encode("utf-8")
         return await self._live().close(code=code, message=message)
 
     async def __aenter__(self) -> ClientWebSocketResponse:

@@ -156,6 +156,9 @@ class WebSocketChannel:
         self._peer_close: asyncio.Future[None] = loop.create_future()
         self.close_code: int | None = None
         self.exception: BaseException | None = None
+        #: The latest ping left unanswered while the peer was not reading; answered as
+        #: soon as the write buffer drains.
+        self._pending_pong: bytes | None = None
         self._last_received = loop.time()
         self._heartbeat_handle: asyncio.TimerHandle | None = None
         self._pong_handle: asyncio.TimerHandle | None = None
@@ -168,6 +171,8 @@ class WebSocketChannel:
         """Parse bytes from the socket and dispatch the messages."""
         if self.closed or self._close_received:
             return  # nothing may follow a close frame (RFC 6455 5.5.1)
+        if self._pending_pong is not None and not self._host.writing_paused:
+            self._flush_pong()
         reader = self._reader
         messages = reader.feed(data)
         if self.heartbeat:
@@ -183,7 +188,10 @@ class WebSocketChannel:
                     # While the peer is not reading, pongs are coalesced (RFC 6455 5.5.3:
                     # answering only the latest ping is enough), so a ping flood cannot
                     # grow our write buffer (WS-18).
-                    if not self._host.writing_paused:
+                    if self._host.writing_paused:
+                        self._pending_pong = msg.data
+                    else:
+                        self._pending_pong = None
                         self._write(self._writer.control(0xA, msg.data))
                     continue
             elif kind is _PONG:
@@ -198,6 +206,12 @@ class WebSocketChannel:
         error = reader.failed
         if error is not None:
             self._fail(error.code, error)
+
+    def _flush_pong(self) -> None:
+        payload = self._pending_pong
+        self._pending_pong = None
+        if payload is not None and not self.closing and not self.closed:
+            self._write(self._writer.control(0xA, payload))
 
     def _enqueue(self, msg: WSMessage) -> None:
         self._messages.append(msg)
@@ -334,6 +348,8 @@ class WebSocketChannel:
         transport.write(frame)
         if self._host.writing_paused:
             await self._host.drain()
+            if self._pending_pong is not None:
+                self._flush_pong()
 
     async def close(self, *, code: int | None = WSCloseCode.OK, message: bytes = b"") -> bool:
         """Run the closing handshake; False if it already ran.
