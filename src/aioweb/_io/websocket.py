@@ -26,6 +26,7 @@ and the client's ``ClientWebSocketResponse`` share, with aiohttp's names.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import deque
 from collections.abc import Callable
@@ -351,13 +352,18 @@ class WebSocketChannel:
             if self._pending_pong is not None:
                 self._flush_pong()
 
-    async def close(self, *, code: int | None = WSCloseCode.OK, message: bytes = b"") -> bool:
+    async def close(
+        self, *, code: int | None = WSCloseCode.OK, message: bytes = b"", drain: bool = True
+    ) -> bool:
         """Run the closing handshake; False if it already ran.
 
         An echo of the peer's code 1005 (no status) goes out as a close frame without a
         status, as RFC 6455 7.4.1 requires. A second call (from another task, or after
         a first one was cancelled) waits for the same handshake, again at most
-        ``close_timeout``.
+        ``close_timeout``. Waiting for our write buffer to drain (``drain=True``) counts
+        against the same deadline, so a peer that stopped reading cannot block it; and
+        messages still queued unread are dropped and reading resumes, so the peer's
+        close frame is seen even when the queue had paused reading.
 
         Raises:
             ValueError: ``code`` may not be sent or ``message`` is too long; nothing was
@@ -378,21 +384,32 @@ class WebSocketChannel:
             self._write(frame)
             if not self._close_received:
                 self.close_code = code if code is not None else NO_STATUS_RECEIVED
-            try:
-                if self._host.writing_paused:
-                    await self._host.drain()
-            except ConnectionError:
-                pass
-        if not self._close_received and not self._peer_close.done():
-            try:
-                async with asyncio.timeout(self.close_timeout):
+                self._drop_unread()
+        try:
+            async with asyncio.timeout(self.close_timeout):
+                if first and drain and self._host.writing_paused:
+                    with contextlib.suppress(ConnectionError):
+                        await self._host.drain()
+                if not self._close_received and not self._peer_close.done():
                     await asyncio.shield(self._peer_close)
-            except TimeoutError as exc:
+        except TimeoutError as exc:
+            if not self._close_received:
                 self.close_code = WSCloseCode.ABNORMAL_CLOSURE
                 if self.exception is None:
                     self.exception = exc
         self._finish()
         return first
+
+    def _drop_unread(self) -> None:
+        """We are closing: unread data messages will never be delivered (receive()
+        returns CLOSING), and reading must go on to find the peer's close frame."""
+        kept = [m for m in self._messages if m.type is _CLOSE or m.type is _ERROR]
+        self._messages.clear()
+        self._messages.extend(kept)
+        self._queued = 0
+        if self._reading_paused:
+            self._reading_paused = False
+            self._host.resume_reading()
 
     def shutdown(self) -> None:
         """The server is stopping: start a close with 1001 (GOING_AWAY) in the background."""

@@ -259,7 +259,7 @@ class WebSocketResponse(StreamResponse, WebSocketBase):
         channel = self._live()
         if isinstance(message, str):
             message = message.encode("utf-8")
-        return await channel.close(code=code, message=message)
+        return await channel.close(code=code, message=message, drain=drain)
 
     async def write(self, data: bytes | bytearray | memoryview) -> None:
         """Not for WebSockets: use ``send_str``/``send_bytes``."""
