@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the real protocol peers the interop tests run against (Debian packages):
-# curl, nginx (reverse-proxy and client tests), wrk (bounded load tests) and tinyproxy
-# (the forward proxy the client's proxy tests go through). Skips what is present.
+# curl, nginx (reverse-proxy and client tests), wrk (bounded load tests), tinyproxy
+# (the forward proxy the client's proxy tests go through) and chromium (the headless
+# browser the chat tutorial's page is tested in). Skips what is present.
 # Needs root and apt-get; elsewhere it says what to install and exits non-zero.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,1 @@
+"""A WebSocket chat room: a server that broadcasts, a browser page and a terminal client."""
