@@ -216,6 +216,8 @@ class BaseConnector:
     """
 
     _closed_warning_shown = False
+    # Class-level so that __del__ works on an instance whose __init__ raised early.
+    _closed = True
 
     def __init__(
         self,
