@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from aioweb import hdrs
 from aioweb._client.exceptions import (
@@ -95,13 +95,6 @@ class ClientWebSocketResponse(WebSocketBase):
     def client_notakeover(self) -> bool:
         """Whether our compressor resets after every message."""
         return self._client_notakeover
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        """Transport information (``"peername"``, ``"ssl_object"``...), or ``default``."""
-        transport = self._live().transport
-        if transport is None:
-            return default
-        return transport.get_extra_info(name, default)
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes | str = b"") -> bool:
         """Close with ``code`` and ``message`` (``str`` is sent as UTF-8); False if already

@@ -477,6 +477,15 @@ class WebSocketBase:
         channel = self._channel
         return None if channel is None else channel.close_code
 
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """Transport information (``"peername"``, ``"sslcontext"``, ``"ssl_object"``...),
+        or ``default`` when there is no transport (not prepared, or closed)."""
+        channel = self._channel
+        transport = None if channel is None else channel.transport
+        if transport is None:
+            return default
+        return transport.get_extra_info(name, default)
+
     def exception(self) -> BaseException | None:
         """What broke the connection, if anything did."""
         channel = self._channel

@@ -238,14 +238,6 @@ class WebSocketResponse(StreamResponse, WebSocketBase):
         """The agreed compression window bits (0 when not compressing)."""
         return self._compress
 
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        """Transport information (``"peername"``, ``"sslcontext"``...), or ``default``."""
-        channel = self._channel
-        transport = None if channel is None else channel.transport
-        if transport is None:
-            return default
-        return transport.get_extra_info(name, default)
-
     # ------------------------------------------------------------------ closing
 
     async def close(
