@@ -324,3 +324,32 @@ def test_a_malformed_netrc_gives_none_and_a_warning(
     with caplog.at_level(logging.DEBUG, logger="aioweb.client"):
         assert netrc_from_env() is None
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
+
+
+# ---------------------------------------------------------------- .netrc for the target host
+
+
+async def test_trust_env_sends_netrc_credentials_for_the_target_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import aioweb
+    from aioweb import web
+    from serverutil import serve
+
+    write_netrc(tmp_path, monkeypatch, "machine 127.0.0.1 login alice password s3cret\n")
+
+    async def echo_auth(request: web.Request) -> web.Response:
+        return web.Response(text=request.headers.get("Authorization", "none"))
+
+    app = web.Application()
+    app.router.add_get("/", echo_auth)
+    async with serve(app, "tcp") as served:
+        async with aioweb.ClientSession(trust_env=True) as session:
+            async with session.get(f"{served.url}/") as resp:
+                assert await resp.text() == BasicAuth("alice", "s3cret").encode()
+            # An explicit header wins, and never raises "cannot combine".
+            async with session.get(f"{served.url}/", headers={"Authorization": "Bearer t"}) as r:
+                assert await r.text() == "Bearer t"
+        async with aioweb.ClientSession() as session:  # trust_env off: .netrc is ignored
+            async with session.get(f"{served.url}/") as resp:
+                assert await resp.text() == "none"

@@ -46,7 +46,11 @@ from aioweb._client.exceptions import (
 )
 from aioweb._client.fingerprint import Fingerprint
 from aioweb._client.middlewares import ClientHandlerType, ClientMiddlewareType, build_handler
-from aioweb._client.proxy_env import get_env_proxy_for_url
+from aioweb._client.proxy_env import (
+    basicauth_from_netrc,
+    get_env_proxy_for_url,
+    netrc_from_env,
+)
 from aioweb._client.request import ClientRequest, UploadTracker
 from aioweb._client.response import ClientResponse, FallbackCharsetResolver
 from aioweb._client.timeouts import DEFAULT_TIMEOUT, ClientTimeout
@@ -131,6 +135,13 @@ class _TotalTimer:
             if task is not None:
                 task.uncancel()
             raise TimeoutError("ClientTimeout.total expired") from exc
+
+
+def _netrc_auth(host: str) -> BasicAuth | None:
+    try:
+        return basicauth_from_netrc(netrc_from_env(), host)
+    except LookupError:
+        return None
 
 
 class _BaseRequestContextManager(Coroutine[Any, Any, _RetType], Generic[_RetType]):
@@ -784,6 +795,16 @@ class ClientSession:
             skip.update(skip_auto_headers)
         if auth is None:
             auth = self._default_auth
+        if (
+            auth is None
+            and self._trust_env
+            and url.raw_host
+            and not url.raw_user
+            and hdrs.AUTHORIZATION not in merged_headers
+        ):
+            # trust_env: .netrc supplies credentials for the target host too (aiohttp
+            # 3.9+). Reading the file is blocking I/O, so it runs in a thread.
+            auth = await asyncio.to_thread(_netrc_auth, url.host or "")
         if auth is not None and hdrs.AUTHORIZATION in merged_headers:
             raise ValueError(
                 "Cannot combine an Authorization header with auth= or credentials in the URL"
