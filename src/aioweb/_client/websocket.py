@@ -10,7 +10,6 @@ hands the socket to a :class:`WebSocketChannel`. Any mismatch raises
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -22,13 +21,9 @@ from aioweb._client.exceptions import (
     WSServerHandshakeError,
 )
 from aioweb._client.response import ClientResponse
-from aioweb._io.websocket import WebSocketBase, WebSocketChannel, WSErrors
+from aioweb._io.websocket import WebSocketBase, WebSocketChannel, WSErrors, open_channel
 from aioweb._sansio.limits import WS_CLOSE_TIMEOUT, WS_MAX_MSG_SIZE
 from aioweb._sansio.ws import (
-    Deflater,
-    FrameReader,
-    FrameWriter,
-    Inflater,
     WSCloseCode,
     accept_offer,
     accept_value,
@@ -170,21 +165,13 @@ def upgrade(
     proto = connection_obj.protocol
     transport = proto.transport
     assert transport is not None  # checked just above
-    inflater = deflater = None
-    if params is not None:
-        inflater = Inflater(params.remote_wbits, no_takeover=params.remote_no_takeover)
-        deflater = Deflater(params.local_wbits, no_takeover=params.local_no_takeover)
-    channel = WebSocketChannel(
+    channel = open_channel(
         proto,
         transport,
-        loop=asyncio.get_running_loop(),
-        reader=FrameReader(
-            expect_masked=False,
-            max_msg_size=max_msg_size,
-            inflater=inflater,
-            decode_text=decode_text,
-        ),
-        writer=FrameWriter(mask=True, deflater=deflater),
+        client=True,
+        deflate=params,
+        max_msg_size=max_msg_size,
+        decode_text=decode_text,
         close_transport=resp.close,
         autoping=autoping,
         autoclose=autoclose,
@@ -193,16 +180,10 @@ def upgrade(
         close_timeout=timeout.ws_close,
         errors=_ERRORS,
     )
-    ws = ClientWebSocketResponse(
+    return ClientWebSocketResponse(
         resp,
         channel,
         protocol=protocol.strip() if protocol else None,
         compress=params.local_wbits if params is not None else 0,
         client_notakeover=params.local_no_takeover if params is not None else False,
     )
-    early, eof = proto.switch_protocol(channel)
-    if early:
-        channel.feed_data(early)
-    if eof:
-        channel.feed_eof()
-    return ws

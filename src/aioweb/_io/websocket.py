@@ -37,15 +37,25 @@ from aioweb._sansio.ws import (
     CLOSED_MESSAGE,
     CLOSING_MESSAGE,
     NO_STATUS_RECEIVED,
+    DeflateParams,
+    Deflater,
     FrameReader,
     FrameWriter,
+    Inflater,
     WSCloseCode,
     WSMessage,
     WSMessageTypeError,
     WSMsgType,
 )
 
-__all__ = ["WSErrors", "WSHost", "WebSocketBase", "WebSocketChannel"]
+__all__ = [
+    "SwitchingHost",
+    "WSErrors",
+    "WSHost",
+    "WebSocketBase",
+    "WebSocketChannel",
+    "open_channel",
+]
 
 _PING: Final = WSMsgType.PING
 _PONG: Final = WSMsgType.PONG
@@ -72,6 +82,17 @@ class WSHost(Protocol):
 
     def resume_reading(self) -> None:
         """Read from the socket again."""
+
+
+class SwitchingHost(WSHost, Protocol):
+    """A connection protocol that can hand its bytes over after a ``101``."""
+
+    @property
+    def transport(self) -> asyncio.Transport | None:
+        """The connection's transport, None once closed."""
+
+    def switch_protocol(self, receiver: WebSocketChannel) -> tuple[bytes, bool]:
+        """Route every later byte to ``receiver``; return early bytes and EOF."""
 
 
 class WSErrors:
@@ -452,6 +473,58 @@ class WebSocketChannel:
             if handle is not None:
                 handle.cancel()
         self._heartbeat_handle = self._pong_handle = None
+
+
+def open_channel(
+    host: SwitchingHost,
+    transport: asyncio.Transport,
+    *,
+    client: bool,
+    deflate: DeflateParams | None,
+    max_msg_size: int,
+    decode_text: bool,
+    close_transport: Callable[[], None],
+    autoping: bool,
+    autoclose: bool,
+    heartbeat: float | None,
+    receive_timeout: float | None,
+    close_timeout: float | None,
+    errors: WSErrors | None = None,
+) -> WebSocketChannel:
+    """Open the WebSocket on a connection that just switched protocols (either role).
+
+    A client masks what it sends and expects unmasked frames; a server the reverse. The
+    bytes that already followed the handshake are fed in before this returns.
+    """
+    inflater = deflater = None
+    if deflate is not None:
+        inflater = Inflater(deflate.remote_wbits, no_takeover=deflate.remote_no_takeover)
+        deflater = Deflater(deflate.local_wbits, no_takeover=deflate.local_no_takeover)
+    channel = WebSocketChannel(
+        host,
+        transport,
+        loop=asyncio.get_running_loop(),
+        reader=FrameReader(
+            expect_masked=not client,
+            max_msg_size=max_msg_size,
+            inflater=inflater,
+            decode_text=decode_text,
+        ),
+        writer=FrameWriter(mask=client, deflater=deflater),
+        close_transport=close_transport,
+        autoping=autoping,
+        autoclose=autoclose,
+        heartbeat=heartbeat,
+        receive_timeout=receive_timeout,
+        close_timeout=close_timeout,
+        errors=errors,
+    )
+    early, eof = host.switch_protocol(channel)
+    if early:
+        channel.feed_data(early)
+    if eof:
+        channel.feed_eof()
+    return channel
 
 
 class WebSocketBase:

@@ -17,18 +17,13 @@ The connection's bytes go straight from the protocol to the frame reader
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aioweb import hdrs
-from aioweb._io.websocket import WebSocketBase, WebSocketChannel
+from aioweb._io.websocket import WebSocketBase, WebSocketChannel, open_channel
 from aioweb._sansio.limits import WS_CLOSE_TIMEOUT, WS_MAX_MSG_SIZE, WS_WRITER_LIMIT
 from aioweb._sansio.ws import (
-    Deflater,
-    FrameReader,
-    FrameWriter,
-    Inflater,
     WSCloseCode,
     accept_value,
     is_valid_key,
@@ -195,22 +190,15 @@ class WebSocketResponse(StreamResponse, WebSocketBase):
             raise ConnectionResetError("the client disconnected during the handshake")
         transport.set_write_buffer_limits(high=self._writer_limit)
         params = handshake.deflate
-        inflater = deflater = None
         if params is not None:
             self._compress = params.local_wbits
-            inflater = Inflater(params.remote_wbits, no_takeover=params.remote_no_takeover)
-            deflater = Deflater(params.local_wbits, no_takeover=params.local_no_takeover)
-        channel = WebSocketChannel(
+        self._channel = open_channel(
             protocol,
             transport,
-            loop=asyncio.get_running_loop(),
-            reader=FrameReader(
-                expect_masked=True,
-                max_msg_size=self._max_msg_size,
-                inflater=inflater,
-                decode_text=self._decode_text,
-            ),
-            writer=FrameWriter(mask=False, deflater=deflater),
+            client=False,
+            deflate=params,
+            max_msg_size=self._max_msg_size,
+            decode_text=self._decode_text,
             close_transport=transport.close,
             autoping=self._autoping,
             autoclose=self._autoclose,
@@ -218,12 +206,6 @@ class WebSocketResponse(StreamResponse, WebSocketBase):
             receive_timeout=self._receive_timeout,
             close_timeout=self._timeout,
         )
-        self._channel = channel
-        early, eof = protocol.switch_protocol(channel)
-        if early:
-            channel.feed_data(early)
-        if eof:
-            channel.feed_eof()
         return writer
 
     # ------------------------------------------------------------------ properties
