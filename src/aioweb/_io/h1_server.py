@@ -27,7 +27,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Final, Protocol, cast
+from typing import Any, Final, Protocol, cast
 
 from aioweb._io.h1_writer import H1StreamWriter
 from aioweb._sansio.errors import LocalProtocolError, RemoteProtocolError
@@ -42,16 +42,16 @@ from aioweb._sansio.events import (
     Trailers,
 )
 from aioweb._sansio.h1 import H1Connection, Role, State
-from aioweb._sansio.limits import BODY_READ_TIMEOUT, HEADER_READ_TIMEOUT, H1Limits
+from aioweb._sansio.h2.preface import PREFACE
+from aioweb._sansio.limits import BODY_READ_TIMEOUT, HEADER_READ_TIMEOUT, H1Limits, H2Limits
 from aioweb._shared.compression import (
     DecompressionError,
-    DecompressionLimitError,
     Decompressor,
     get_decompressor,
 )
 from aioweb._shared.streams import EMPTY_PAYLOAD, StreamReader
 
-__all__ = ["MessageHandler", "RequestHandler"]
+__all__ = ["MessageHandler", "RequestHandler", "end_body", "feed_body", "request_decoder"]
 
 server_logger: Final = logging.getLogger("aioweb.server")
 
@@ -122,6 +122,54 @@ class _BodyTimer:
             self._handle = None
 
 
+def request_decoder(
+    head: RequestHead, payload: StreamReader, max_size: int | None
+) -> Decompressor | None:
+    """The decoder of a request body's ``Content-Encoding``, or None for identity.
+
+    An unknown coding fails ``payload`` with the ``ValueError`` (answered with 415).
+    """
+    for name, value in head.headers:
+        if name.lower() == b"content-encoding":
+            coding = value.decode("latin-1").strip().lower()
+            if coding in ("", "identity"):
+                return None
+            try:
+                return get_decompressor(coding, max_size=max_size)
+            except ValueError as exc:
+                payload.set_exception(exc)
+                return None
+    return None
+
+
+def feed_body(payload: StreamReader, decoder: Decompressor | None, data: bytes) -> None:
+    """Give request body bytes to ``payload``, decoded on the way; a decoding error fails it."""
+    if payload.exception() is not None:
+        return
+    if decoder is None:
+        payload.feed_data(data)
+        return
+    payload.count_compressed_bytes(len(data))
+    try:
+        for piece in decoder.iter_decompress(data):
+            payload.feed_data(piece)
+    except DecompressionError as exc:  # DecompressionLimitError included
+        payload.set_exception(exc)
+
+
+def end_body(payload: StreamReader, decoder: Decompressor | None) -> None:
+    """The request body is complete: flush the decoder and end ``payload``."""
+    if decoder is not None and payload.exception() is None:
+        try:
+            tail = decoder.flush()
+            if tail:
+                payload.feed_data(tail)
+        except DecompressionError as exc:
+            payload.set_exception(exc)
+    if payload.exception() is None:
+        payload.feed_eof()
+
+
 class RequestHandler(asyncio.Protocol):
     """One HTTP/1.1 server connection.
 
@@ -139,6 +187,9 @@ class RequestHandler(asyncio.Protocol):
         max_decompressed_size: Cap on a decoded request body (413 above it).
         handler_cancellation: Cancel the handler when the client disconnects.
         on_connection: Called with the protocol when it connects and disconnects.
+        http2: Also speak HTTP/2 on this connection: when TLS chose ``h2`` by ALPN, or when
+            a cleartext client opens with the HTTP/2 preface (prior knowledge).
+        h2_limits: Limits and flood budgets of HTTP/2 connections.
     """
 
     def __init__(
@@ -156,7 +207,9 @@ class RequestHandler(asyncio.Protocol):
         auto_decompress: bool = True,
         max_decompressed_size: int | None = 1024**2,
         handler_cancellation: bool = False,
-        on_connection: Callable[[RequestHandler, bool], None] | None = None,
+        on_connection: Callable[[Any, bool], None] | None = None,
+        http2: bool = True,
+        h2_limits: H2Limits | None = None,
     ) -> None:
         self._manager = manager
         self._loop = loop
@@ -188,6 +241,11 @@ class RequestHandler(asyncio.Protocol):
         self._keep_alive = True
         self._head_timer = False
         self._upgraded: UpgradedReceiver | None = None
+        self._http2 = http2
+        self._h2_limits = h2_limits
+        # Cleartext HTTP/2 is recognised by its first bytes (the preface); until enough
+        # arrived to tell, they wait here. One attribute test per read afterwards.
+        self._sniff: bytes | None = b"" if http2 else None
 
     # ------------------------------------------------------------------ transport events
 
@@ -196,6 +254,13 @@ class RequestHandler(asyncio.Protocol):
         # No isinstance check: uvloop's transports implement the interface without
         # subclassing asyncio.Transport.
         self.transport = cast(asyncio.Transport, transport)
+        if self._http2:
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None:
+                self._sniff = None  # over TLS, ALPN decides
+                if ssl_object.selected_alpn_protocol() == "h2":
+                    self._become_h2(b"")
+                    return
         self._task = self._loop.create_task(self._run())
         self._arm(self.keepalive_timeout, self._on_idle_timeout)
         if self._on_connection is not None:
@@ -234,8 +299,53 @@ class RequestHandler(asyncio.Protocol):
             return
         if self._closed:
             return
+        if self._sniff is not None:
+            data = self._sniff + data
+            if PREFACE.startswith(data[: len(PREFACE)]):
+                if len(data) < len(PREFACE):
+                    self._sniff = data
+                    if self._timer is None or not self._head_timer:
+                        self._arm(self.header_timeout, self.close)  # slowloris, LIM-09
+                        self._head_timer = True
+                    return
+                self._become_h2(data)
+                return
+            self._sniff = None
         self._conn.receive_data(data)
         self._pump()
+
+    def _become_h2(self, data: bytes) -> None:
+        """Hand the connection to an HTTP/2 protocol (ALPN ``h2`` or the h2c preface)."""
+        from aioweb._io.h2_server import H2ServerProtocol  # only HTTP/2 connections pay
+
+        transport = self.transport
+        assert transport is not None
+        self._sniff = None
+        self._disarm()
+        # This object lets go of the transport without closing it.
+        self.transport = None
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if self._on_connection is not None:
+            self._on_connection(self, False)
+        h2 = H2ServerProtocol(
+            self._manager,
+            loop=self._loop,
+            limits=self._h2_limits,
+            keepalive_timeout=self.keepalive_timeout,
+            body_timeout=self.body_timeout,
+            read_bufsize=self._read_bufsize,
+            auto_decompress=self._auto_decompress,
+            max_decompressed_size=self._max_decompressed,
+            handler_cancellation=self._handler_cancellation,
+            on_connection=self._on_connection,
+        )
+        transport.set_protocol(h2)
+        h2.connection_made(transport)
+        if data:
+            h2.data_received(data)
 
     def eof_received(self) -> bool:
         """The client half-closed: finish what it sent, then close.
@@ -247,6 +357,9 @@ class RequestHandler(asyncio.Protocol):
         if self._upgraded is not None:
             self._upgraded.feed_eof()
             return False
+        if self._sniff:
+            self._conn.receive_data(self._sniff)  # the start of an HTTP/1.1 request
+        self._sniff = None
         self._conn.receive_data(b"")
         self._pump()
         transport = self.transport
@@ -363,48 +476,17 @@ class RequestHandler(asyncio.Protocol):
     def _make_decoder(self, head: RequestHead, payload: StreamReader) -> Decompressor | None:
         if not self._auto_decompress:
             return None
-        for name, value in head.headers:
-            if name.lower() == b"content-encoding":
-                coding = value.decode("latin-1").strip().lower()
-                if coding in ("", "identity"):
-                    return None
-                try:
-                    return get_decompressor(coding, max_size=self._max_decompressed)
-                except ValueError as exc:
-                    payload.set_exception(exc)
-                    return None
-        return None
+        return request_decoder(head, payload, self._max_decompressed)
 
     def _on_body(self, data: bytes) -> None:
         payload = self._payload
-        if payload is None or not data or payload.exception() is not None:
-            return
-        decoder = self._decoder
-        if decoder is None:
-            payload.feed_data(data)
-            return
-        payload.count_compressed_bytes(len(data))
-        try:
-            for piece in decoder.iter_decompress(data):
-                payload.feed_data(piece)
-        except DecompressionLimitError as exc:
-            payload.set_exception(exc)
-        except DecompressionError as exc:
-            payload.set_exception(exc)
+        if payload is not None and data:
+            feed_body(payload, self._decoder, data)
 
     def _on_end(self) -> None:
         payload = self._payload
         if payload is not None:
-            decoder = self._decoder
-            if decoder is not None and payload.exception() is None:
-                try:
-                    tail = decoder.flush()
-                    if tail:
-                        payload.feed_data(tail)
-                except DecompressionError as exc:
-                    payload.set_exception(exc)
-            if payload.exception() is None:
-                payload.feed_eof()
+            end_body(payload, self._decoder)
         self._payload = None
         self._decoder = None
 

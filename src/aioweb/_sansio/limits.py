@@ -34,6 +34,7 @@ __all__ = [
     "WS_WRITER_LIMIT",
     "ZSTD_MAX_WINDOW_LOG",
     "H1Limits",
+    "H2Limits",
 ]
 
 # ---------------------------------------------------------------------------- HTTP/1.1
@@ -139,3 +140,65 @@ H2_MAX_CONTINUATION_FRAMES: Final = 64
 #: Streams reset per second before GOAWAY ENHANCE_YOUR_CALM (Rapid Reset, CVE-2023-44487):
 #: nginx allows about 2x max_concurrent_streams per event loop pass; 200 matches that.
 H2_RESET_FLOOD_PER_SECOND: Final = 200
+
+
+@dataclass(frozen=True, slots=True)
+class H2Limits:
+    """The limits of one HTTP/2 connection (RFC 9113), and the flood budgets h2 leaves to us.
+
+    The h2 library enforces the protocol (frame sizes, stream states, header validation,
+    at most 64 CONTINUATION frames per block) but not rates: a peer may send PINGs,
+    SETTINGS, resets and empty frames as fast as it likes (CVE-2019-9512/9515/9518,
+    Rapid Reset CVE-2023-44487). Each budget below counts one kind of frame that costs
+    the server work without moving a request forward, per ``flood_window`` seconds; past
+    it the connection is closed with GOAWAY ``ENHANCE_YOUR_CALM``.
+
+    Attributes:
+        max_concurrent_streams: Streams the peer may have open at once (SETTINGS). h2 100,
+            nginx 128, hypercorn 100. Exceeding the advertised value is a connection error
+            (RFC 9113 s5.4.1 allows treating the stream error that way; h2 does).
+        max_header_list_size: Decoded header list size (HPACK bomb guard; counted after
+            decoding). h2 64 KiB; nginx 32 KiB per field.
+        initial_window_size: Receive window of each stream, in bytes. RFC default 65,535;
+            256 KiB lets one upload run at loopback speed while 100 idle streams can
+            still buffer at most 25 MiB.
+        connection_window_size: Receive window of the whole connection. Unread request
+            bodies hold it, so it bounds what one connection makes us buffer: 1 MiB.
+        max_resets: RST_STREAM frames (sent or received) per window before GOAWAY.
+            nginx allows about 2x ``max_concurrent_streams`` per loop pass; 200 per second.
+        max_pings: PING frames per window. Browsers ping a few times a minute.
+        max_settings: SETTINGS frames per window (each forces an ACK).
+        max_empty_frames: DATA frames without data nor END_STREAM, and zero-length or
+            unknown frames, per window. nghttp2 closes after 10,000 such frames in all;
+            a budget per window keeps long connections safe.
+        flood_window: Seconds each budget covers.
+    """
+
+    max_concurrent_streams: int = H2_MAX_CONCURRENT_STREAMS
+    max_header_list_size: int = H2_MAX_HEADER_LIST_SIZE
+    initial_window_size: int = 256 * 1024
+    connection_window_size: int = 1024 * 1024
+    max_resets: int = H2_RESET_FLOOD_PER_SECOND * 10
+    max_pings: int = 100
+    max_settings: int = 100
+    max_empty_frames: int = 1000
+    flood_window: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_concurrent_streams",
+            "max_header_list_size",
+            "max_resets",
+            "max_pings",
+            "max_settings",
+            "max_empty_frames",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("initial_window_size", "connection_window_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 65_535 <= value <= 2**31 - 1:
+                raise ValueError(f"{name} must be between 65535 and 2**31-1, got {value!r}")
+        if not self.flood_window > 0:
+            raise ValueError(f"flood_window must be positive, got {self.flood_window!r}")

@@ -13,15 +13,18 @@ Graceful shutdown, in the order aiohttp settled on (its PR #7718), each step for
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import socket
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from ssl import SSLContext
 from typing import TYPE_CHECKING, Final
 
 from aioweb._server.server import Server
 
 if TYPE_CHECKING:
+    from aioweb._io.h1_server import RequestHandler
     from aioweb._server.app import Application
 
 __all__ = [
@@ -54,11 +57,14 @@ class BaseSite(ABC):
     Args:
         runner: The runner (set up already).
         shutdown_timeout: Deprecated: pass it to the runner instead.
-        ssl_context: Serve TLS with this context.
+        ssl_context: Serve TLS with this context. With ``http2`` its ALPN list is set to
+            ``h2, http/1.1``.
         backlog: The listen backlog.
+        http2: Speak HTTP/2 as well: chosen by ALPN over TLS, or recognised by its
+            preface in cleartext (prior knowledge). False keeps the site HTTP/1.1 only.
     """
 
-    __slots__ = ("_backlog", "_runner", "_server", "_ssl_context")
+    __slots__ = ("_backlog", "_http2", "_runner", "_server", "_ssl_context")
 
     def __init__(
         self,
@@ -67,10 +73,14 @@ class BaseSite(ABC):
         shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
         ssl_context: SSLContext | None = None,
         backlog: int = 128,
+        http2: bool = True,
     ) -> None:
         if runner.server is None:
             raise RuntimeError("Call runner.setup() before making a site")
         self._runner = runner
+        self._http2 = http2
+        if ssl_context is not None:
+            ssl_context.set_alpn_protocols(["h2", "http/1.1"] if http2 else ["http/1.1"])
         self._ssl_context = ssl_context
         self._backlog = backlog
         self._server: asyncio.Server | None = None
@@ -84,6 +94,14 @@ class BaseSite(ABC):
     async def start(self) -> None:
         """Start listening."""
         self._runner._reg_site(self)
+
+    def _protocol_factory(self) -> Callable[[], RequestHandler]:
+        server = self._runner.server
+        if server is None:  # pragma: no cover - checked in __init__
+            raise RuntimeError("runner is not set up")
+        if self._http2:
+            return server
+        return functools.partial(server, http2=False)
 
     async def stop(self) -> None:
         """Stop listening and forget the site."""
@@ -105,6 +123,7 @@ class TCPSite(BaseSite):
         backlog: The listen backlog.
         reuse_address: Set SO_REUSEADDR.
         reuse_port: Set SO_REUSEPORT (several processes on one port).
+        http2: Speak HTTP/2 as well (ALPN over TLS, prior knowledge in cleartext).
     """
 
     __slots__ = ("_host", "_port", "_reuse_address", "_reuse_port")
@@ -120,9 +139,14 @@ class TCPSite(BaseSite):
         backlog: int = 128,
         reuse_address: bool | None = None,
         reuse_port: bool | None = None,
+        http2: bool = True,
     ) -> None:
         super().__init__(
-            runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context, backlog=backlog
+            runner,
+            shutdown_timeout=shutdown_timeout,
+            ssl_context=ssl_context,
+            backlog=backlog,
+            http2=http2,
         )
         self._host = host
         if port is None:
@@ -150,9 +174,7 @@ class TCPSite(BaseSite):
     async def start(self) -> None:
         """Bind and listen."""
         await super().start()
-        server = self._runner.server
-        if server is None:  # pragma: no cover - checked in __init__
-            raise RuntimeError("runner is not set up")
+        server = self._protocol_factory()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             server,
@@ -178,9 +200,14 @@ class UnixSite(BaseSite):
         shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
         ssl_context: SSLContext | None = None,
         backlog: int = 128,
+        http2: bool = True,
     ) -> None:
         super().__init__(
-            runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context, backlog=backlog
+            runner,
+            shutdown_timeout=shutdown_timeout,
+            ssl_context=ssl_context,
+            backlog=backlog,
+            http2=http2,
         )
         self._path = path
 
@@ -193,9 +220,7 @@ class UnixSite(BaseSite):
     async def start(self) -> None:
         """Bind and listen."""
         await super().start()
-        server = self._runner.server
-        if server is None:  # pragma: no cover - checked in __init__
-            raise RuntimeError("runner is not set up")
+        server = self._protocol_factory()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_unix_server(
             server, self._path, ssl=self._ssl_context, backlog=self._backlog
@@ -215,9 +240,14 @@ class SockSite(BaseSite):
         shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
         ssl_context: SSLContext | None = None,
         backlog: int = 128,
+        http2: bool = True,
     ) -> None:
         super().__init__(
-            runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context, backlog=backlog
+            runner,
+            shutdown_timeout=shutdown_timeout,
+            ssl_context=ssl_context,
+            backlog=backlog,
+            http2=http2,
         )
         self._sock = sock
         scheme = "https" if ssl_context else "http"
@@ -235,9 +265,7 @@ class SockSite(BaseSite):
     async def start(self) -> None:
         """Listen on the socket."""
         await super().start()
-        server = self._runner.server
-        if server is None:  # pragma: no cover - checked in __init__
-            raise RuntimeError("runner is not set up")
+        server = self._protocol_factory()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             server, sock=self._sock, ssl=self._ssl_context, backlog=self._backlog

@@ -13,7 +13,7 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from typing import Final, Protocol, cast
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
 from aioweb._io.h1_server import BodyTimeoutError, RequestHandler
 from aioweb._io.h1_writer import H1StreamWriter
@@ -34,6 +34,11 @@ __all__ = ["Server", "server_logger"]
 server_logger: Final = logging.getLogger("aioweb.server")
 
 Handler = Callable[[BaseRequest], Awaitable[StreamResponse]]
+if TYPE_CHECKING:
+    from aioweb._io.h2_server import H2ServerProtocol
+
+    #: An open server connection: HTTP/1.1, or HTTP/2 after ALPN or the h2c preface.
+    ServerConnection = RequestHandler | H2ServerProtocol
 
 
 class RequestFactory(Protocol):
@@ -92,7 +97,7 @@ class Server:
         self.handler_cancellation = handler_cancellation
         self._kwargs = kwargs
         self._client_max_size = client_max_size
-        self._connections: set[RequestHandler] = set()
+        self._connections: set[ServerConnection] = set()
         self.requests_count = 0
         self._access_logger: AbstractAccessLogger | None = (
             access_log_class(access_log, access_log_format) if access_log is not None else None
@@ -102,18 +107,26 @@ class Server:
     # ------------------------------------------------------------------ connections
 
     @property
-    def connections(self) -> list[RequestHandler]:
-        """The open connections."""
+    def connections(self) -> list[ServerConnection]:
+        """The open connections (HTTP/1.1 and HTTP/2)."""
         return list(self._connections)
 
-    def _track(self, protocol: RequestHandler, connected: bool) -> None:
+    def _track(self, protocol: ServerConnection, connected: bool) -> None:
         if connected:
             self._connections.add(protocol)
         else:
             self._connections.discard(protocol)
 
-    def __call__(self) -> RequestHandler:
-        """Create the protocol for a new connection."""
+    def __call__(self, *, http2: bool | None = None) -> RequestHandler:
+        """Create the protocol for a new connection.
+
+        Args:
+            http2: Override the server's ``http2`` option for this connection (a site
+                that must speak HTTP/1.1 only passes False).
+        """
+        kwargs = self._kwargs
+        if http2 is not None:
+            kwargs = {**kwargs, "http2": http2}
         return RequestHandler(
             self,
             loop=asyncio.get_running_loop(),
@@ -121,7 +134,7 @@ class Server:
             # client_max_size=0 means "no limit", for decoded bodies too.
             max_decompressed_size=self._client_max_size or None,
             on_connection=self._track,
-            **self._kwargs,  # type: ignore[arg-type]  # validated by RequestHandler itself
+            **kwargs,  # type: ignore[arg-type]  # validated by RequestHandler itself
         )
 
     def pre_shutdown(self) -> None:
