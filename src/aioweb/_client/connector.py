@@ -21,7 +21,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
@@ -54,6 +54,7 @@ from aioweb._sansio.limits import H1Limits
 
 if TYPE_CHECKING:
     from aioweb._client.tracing import Trace
+    from aioweb._io.h2_client import H2ClientProtocol, H2ClientStream
 
 __all__ = [
     "AddrInfoType",
@@ -124,7 +125,8 @@ class Connection:
     """A connection lent to one request; give it back with ``release()`` or ``close()``.
 
     Attributes:
-        protocol: The HTTP/1.1 protocol object on the socket.
+        protocol: The HTTP/1.1 protocol object on the socket, or the HTTP/2 stream
+            (which offers the same methods) on a shared HTTP/2 connection.
         key: The pool key it was lent under.
         reused: Whether it carried an earlier request.
     """
@@ -135,7 +137,7 @@ class Connection:
         self,
         connector: BaseConnector,
         key: ConnectionKey,
-        protocol: ClientProtocol,
+        protocol: ClientProtocol | H2ClientStream,
         *,
         reused: bool,
     ) -> None:
@@ -246,18 +248,26 @@ class BaseConnector:
         self._loop = loop or asyncio.get_running_loop()
         self._force_close = force_close
         self._keepalive_timeout = keepalive
-        self._pool: ConnectionPool[ConnectionKey, ClientProtocol] = ConnectionPool(
-            self._loop,
-            limit=limit,
-            limit_per_host=limit_per_host,
-            keepalive_timeout=keepalive,
+        # HTTP/2 connections hold their slot as "lent" for as long as they are open.
+        self._pool: ConnectionPool[ConnectionKey, ClientProtocol | H2ClientProtocol] = (
+            ConnectionPool(
+                self._loop,
+                limit=limit,
+                limit_per_host=limit_per_host,
+                keepalive_timeout=keepalive,
+            )
         )
         self._closed = False
         # Accepted for aiohttp compatibility only: see the docstring.
         del enable_cleanup_closed, timeout_ceil_threshold
         self._lent: set[Connection] = set()
         # Every protocol this connector created, so close() can wait for their sockets.
-        self._protocols: weakref.WeakSet[ClientProtocol] = weakref.WeakSet()
+        self._protocols: weakref.WeakSet[ClientProtocol | H2ClientProtocol] = weakref.WeakSet()
+        # HTTP/2: open connections per key, the one being opened per key, and the keys
+        # whose server chose HTTP/1.1 by ALPN (they are not asked again).
+        self._h2: dict[ConnectionKey, list[H2ClientProtocol]] = {}
+        self._h2_opening: dict[ConnectionKey, asyncio.Future[None]] = {}
+        self._h1_only: set[ConnectionKey] = set()
         self._errors = _client_errors()
 
     def __del__(self, _warnings: object = warnings) -> None:
@@ -367,17 +377,22 @@ class BaseConnector:
         fresh: bool,
     ) -> Connection:
         key = req.connection_key
+        if self._wants_h2(req):
+            lent = await self._connect_h2(req, key, traces, timeout, fresh)
+            if lent is not None:
+                return lent
         pool = self._pool
         if req.tunnel and not key.is_ssl:
             # A plain-HTTP tunnel shares its pool key with absolute-form proxy sockets;
             # it must never take one of those (nor is it ever given back).
             fresh = True
         while True:
-            protocol = None if fresh else pool.take_idle(key)
-            if protocol is not None:
+            # Only HTTP/1.1 sockets are ever idle: HTTP/2 ones stay lent while open.
+            idle = None if fresh else cast("ClientProtocol | None", pool.take_idle(key))
+            if idle is not None:
                 for trace in traces:
                     await trace.send_connection_reuseconn()
-                return self._lend(key, protocol, reused=True)
+                return self._lend(key, idle, reused=True)
             if pool.reserve(key):
                 break
             for trace in traces:
@@ -401,11 +416,107 @@ class BaseConnector:
 
             raise ClientConnectionError("Connector is closed.")
         pool.connected(key, protocol)
-        return self._lend(key, protocol, reused=False)
+        # Not asked for HTTP/2 (_wants_h2 was False), so _open made an HTTP/1.1 socket.
+        return self._lend(key, cast(ClientProtocol, protocol), reused=False)
+
+    def _wants_h2(self, req: ConnectionRequest) -> bool:
+        return (
+            bool(getattr(req, "http2", False))
+            and req.proxy is None
+            and not self._force_close
+            and req.connection_key not in self._h1_only
+        )
+
+    async def _connect_h2(
+        self,
+        req: ConnectionRequest,
+        key: ConnectionKey,
+        traces: Sequence[Trace],
+        timeout: ClientTimeout,
+        fresh: bool,
+    ) -> Connection | None:
+        """Lend a stream on a shared HTTP/2 connection to ``key``, opening one if needed.
+
+        Concurrent requests wait for the one connection being opened instead of opening
+        their own; a full connection makes them wait for a free stream (FIFO). Returns
+        None when the server chose HTTP/1.1 (ALPN): the caller then takes the HTTP/1.1
+        path, and so will every later request to ``key``.
+        """
+        scheme = "https" if key.is_ssl else "http"
+        while True:
+            if not fresh:
+                conns = self._h2.get(key, ())
+                for h2 in conns:
+                    if h2.has_capacity:
+                        for trace in traces:
+                            await trace.send_connection_reuseconn()
+                        return self._lend(key, h2.open_stream(scheme), reused=True)
+                if conns:
+                    await conns[0].wait_for_capacity()
+                    continue
+                opening = self._h2_opening.get(key)
+                if opening is not None:
+                    await asyncio.shield(opening)
+                    continue
+            fresh = False
+            if key in self._h1_only:
+                return None
+            pool = self._pool
+            while not pool.reserve(key):
+                for trace in traces:
+                    await trace.send_connection_queued_start()
+                await pool.wait_for_slot(key)
+                for trace in traces:
+                    await trace.send_connection_queued_end()
+            opening = self._loop.create_future()
+            self._h2_opening[key] = opening
+            try:
+                for trace in traces:
+                    await trace.send_connection_create_start()
+                protocol = await self._open(req, traces, timeout)
+                for trace in traces:
+                    await trace.send_connection_create_end()
+            except BaseException:
+                pool.connect_failed(key)
+                raise
+            finally:
+                del self._h2_opening[key]
+                opening.set_result(None)
+            if self._closed:
+                protocol.close()
+                pool.connect_failed(key)
+                from aioweb._client.exceptions import ClientConnectionError
+
+                raise ClientConnectionError("Connector is closed.")
+            pool.connected(key, protocol)
+            if isinstance(protocol, ClientProtocol):
+                if not getattr(req, "http1", True):
+                    self._pool.release(protocol, keep=False)
+                    raise ClientConnectorError(
+                        key, OSError(f"{key.host} does not speak HTTP/2 (ALPN chose HTTP/1.1)")
+                    )
+                self._h1_only.add(key)
+                return self._lend(key, protocol, reused=False)
+            self._h2.setdefault(key, []).append(protocol)
+            protocol.on_retire = functools.partial(self._h2_retired, key)
+            return self._lend(key, protocol.open_stream(scheme), reused=False)
+
+    def _h2_retired(self, key: ConnectionKey, protocol: H2ClientProtocol) -> None:
+        """An HTTP/2 connection takes no more streams: it leaves the list, and its pool
+        slot is freed once it closed."""
+        conns = self._h2.get(key)
+        if conns is not None and protocol in conns:
+            conns.remove(protocol)
+            if not conns:
+                del self._h2[key]
+        if protocol.is_connected and protocol.active_streams:
+            protocol.closed.add_done_callback(lambda _: self._pool.release(protocol, keep=False))
+        else:
+            self._pool.release(protocol, keep=False)
 
     async def _open(
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
-    ) -> ClientProtocol:
+    ) -> ClientProtocol | H2ClientProtocol:
         if not timeout.sock_connect:
             return await self._create_connection(req, traces, timeout)
         try:
@@ -416,19 +527,26 @@ class BaseConnector:
                 raise
             raise ConnectionTimeoutError(f"Connection timeout to host {req.url.origin()}") from exc
 
-    def _lend(self, key: ConnectionKey, protocol: ClientProtocol, *, reused: bool) -> Connection:
+    def _lend(
+        self, key: ConnectionKey, protocol: ClientProtocol | H2ClientStream, *, reused: bool
+    ) -> Connection:
         connection = Connection(self, key, protocol, reused=reused)
         self._lent.add(connection)
         return connection
 
     def _release(self, connection: Connection, *, keep: bool) -> None:
         self._lent.discard(connection)
+        protocol = connection.protocol
+        if protocol.multiplexed:
+            # An HTTP/2 stream: the connection stays open and shared.
+            cast("H2ClientStream", protocol).release()
+            return
         keep = keep and not self._force_close and not self._closed
-        self._pool.release(connection.protocol, keep=keep)
+        self._pool.release(cast(ClientProtocol, protocol), keep=keep)
 
     async def _create_connection(
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
-    ) -> ClientProtocol:
+    ) -> ClientProtocol | H2ClientProtocol:
         # A user mistake, not a gap: BaseConnector holds the pool, subclasses connect.
         raise TypeError(
             f"{type(self).__name__} cannot open connections: use TCPConnector or "
@@ -461,6 +579,9 @@ class BaseConnector:
             connection.close()
         for protocol in protocols:
             protocol.close()
+        for conns in list(self._h2.values()):
+            for h2 in list(conns):
+                h2.close()
         waiting = [p.closed for p in self._protocols if not p.closed.done()]
         if waiting:
             with suppress(TimeoutError):
@@ -633,15 +754,15 @@ class TCPConnector(BaseConnector):
 
     async def _create_connection(
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
-    ) -> ClientProtocol:
+    ) -> ClientProtocol | H2ClientProtocol:
         if req.proxy is not None:
             return await self._create_proxy_connection(req, traces, timeout)
         url = req.url
         key = req.connection_key
-        sslcontext = self._ssl_context_for(key) if key.is_ssl else None
+        sslcontext = self._ssl_context_for(key, http2=self._wants_h2(req)) if key.is_ssl else None
         # The request's ssl= wins; the connector's applies when the request left it True.
         setting = key.ssl if key.ssl is not True else self._ssl
-        return await self._open_tcp(
+        protocol = await self._open_tcp(
             req,
             key,
             key.host,
@@ -652,14 +773,20 @@ class TCPConnector(BaseConnector):
             fingerprint=setting if key.is_ssl and isinstance(setting, Fingerprint) else None,
             url=url,
         )
+        if self._wants_h2(req):
+            return self._maybe_h2(req, protocol, tls=sslcontext is not None)
+        return protocol
 
-    def _ssl_context_for(self, key: ConnectionKey) -> ssl.SSLContext:
+    def _ssl_context_for(self, key: ConnectionKey, *, http2: bool = False) -> ssl.SSLContext:
         value = key.ssl if key.ssl is not True else self._ssl
         if isinstance(value, ssl.SSLContext):
+            if http2:
+                # The caller's own context: it is told to offer h2 (documented).
+                value.set_alpn_protocols(["h2", "http/1.1"])
             return value
         if value is False or isinstance(value, Fingerprint):
-            return _insecure_context()
-        return _verified_context()
+            return _insecure_context_h2() if http2 else _insecure_context()
+        return _verified_context_h2() if http2 else _verified_context()
 
     async def _open_tcp(
         self,
@@ -749,6 +876,31 @@ class TCPConnector(BaseConnector):
                 protocol.abort()
                 raise
         return protocol
+
+    def _maybe_h2(
+        self, req: ConnectionRequest, protocol: ClientProtocol, *, tls: bool
+    ) -> ClientProtocol | H2ClientProtocol:
+        """Turn a fresh socket into an HTTP/2 connection when ALPN (or prior knowledge) says so."""
+        transport = protocol.transport
+        if transport is None:
+            return protocol
+        if tls:
+            ssl_object = transport.get_extra_info("ssl_object")
+            use_h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+        else:
+            use_h2 = not getattr(req, "http1", True)  # h2c with prior knowledge
+        if not use_h2:
+            return protocol
+        from aioweb._io.h2_client import H2ClientProtocol  # h2 is imported when first used
+
+        self._protocols.discard(protocol)
+        h2 = H2ClientProtocol(
+            self._loop, errors=self._errors, keepalive_timeout=self._keepalive_timeout
+        )
+        self._protocols.add(h2)
+        transport.set_protocol(h2)
+        h2.connection_made(transport)
+        return h2
 
     # ------------------------------------------------------------------ proxies
 
@@ -919,7 +1071,7 @@ class UnixConnector(BaseConnector):
 
     async def _create_connection(
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
-    ) -> ClientProtocol:
+    ) -> ClientProtocol | H2ClientProtocol:
         try:
             _, protocol = await self._loop.create_unix_connection(
                 self._protocol_factory(req), self._path
@@ -982,6 +1134,24 @@ def _insecure_context() -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+@functools.cache
+def _verified_context_h2() -> ssl.SSLContext:
+    # A separate context: ALPN is per context, and HTTP/1.1-only requests must never be
+    # offered h2 (the server could pick it and speak frames to an HTTP/1.1 reader).
+    context = ssl.create_default_context()
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    return context
+
+
+@functools.cache
+def _insecure_context_h2() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["h2", "http/1.1"])
     return context
 
 

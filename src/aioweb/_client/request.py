@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import ssl
 
     from aioweb._client.connector import Connection
+    from aioweb._io.h2_client import H2RequestWriter
 
 __all__ = ["ClientRequest", "UploadTracker"]
 
@@ -104,7 +105,7 @@ class UploadTracker:
 class _CompressingWriter:
     """Compress each body piece on its way to the request writer."""
 
-    def __init__(self, writer: RequestWriter, compressor: Compressor) -> None:
+    def __init__(self, writer: RequestWriter | H2RequestWriter, compressor: Compressor) -> None:
         self._writer = writer
         self._compressor = compressor
 
@@ -150,6 +151,9 @@ class ClientRequest:
         ssl: TLS verification for https (see ``TCPConnector``).
         server_hostname: TLS server name override.
         limits: Header limits for the response.
+        http2: Ask for HTTP/2: ALPN over TLS; prior knowledge for ``http://`` when
+            ``http1`` is False. Not for WebSocket handshakes, HTTP/1.0 or proxies.
+        http1: Allow HTTP/1.1 (False: HTTP/2 only).
         upload_tracker: Progress counter for the body.
         force_close: Ask for ``Connection: close``.
 
@@ -182,6 +186,8 @@ class ClientRequest:
         limits: H1Limits | None = None,
         upload_tracker: UploadTracker | None = None,
         force_close: bool = False,
+        http2: bool = False,
+        http1: bool = True,
     ) -> None:
         _check_url(url)
         self.method = method.upper()
@@ -192,6 +198,9 @@ class ClientRequest:
         self.url = url.with_fragment(None) if url.raw_fragment else url
         check_target(self._target_for(self.url, proxy))
         self.version = version
+        upgrade = headers is not None and hdrs.UPGRADE in headers
+        self.http2 = http2 and version == HttpVersion11 and proxy is None and not upgrade
+        self.http1 = http1 or not self.http2
         self.headers: CIMultiDict[str] = CIMultiDict(headers or ())
         self.skip_auto_headers: frozenset[istr] = frozenset(istr(h) for h in skip_auto_headers)
         self.proxy = proxy
@@ -436,7 +445,9 @@ class ClientRequest:
             keep_alive=not self.force_close,
         )
 
-    async def write_body(self, writer: RequestWriter, connection: Connection) -> None:
+    async def write_body(
+        self, writer: RequestWriter | H2RequestWriter, connection: Connection
+    ) -> None:
         """Send the body (if any) and end the request."""
         body = self.body
         try:

@@ -61,7 +61,7 @@ from aioweb._client.websocket import (
     ClientWSTimeout,
     upgrade,
 )
-from aioweb._io.h1_client import RequestWriter, ResponseSettings
+from aioweb._io.h1_client import ResponseSettings
 from aioweb._sansio.errors import RemoteProtocolError
 from aioweb._sansio.limits import CLIENT_READ_BUFSIZE, WS_MAX_MSG_SIZE, H1Limits
 from aioweb._sansio.ws import build_offer, new_key
@@ -289,6 +289,8 @@ class ClientSession:
         middlewares: Sequence[ClientMiddlewareType] = (),
         ssl_shutdown_timeout: float | object | None = _SENTINEL,
         max_decompressed_size: int | None = 2**30,
+        http2: bool = False,
+        http1: bool = True,
     ) -> None:
         self._closed = True  # until fully built, so __del__ stays quiet on errors
         if loop is not None:
@@ -359,6 +361,10 @@ class ClientSession:
         self._response_class = response_class
         self._ws_response_class = ws_response_class
         self._version = version
+        if not (http1 or http2):
+            raise ValueError("http1 and http2 cannot both be False: enable at least one")
+        self._http2 = http2
+        self._http1 = http1
         self._raise_for_status = raise_for_status
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
@@ -892,6 +898,8 @@ class ClientSession:
                         limits=limits,
                         upload_tracker=upload_tracker,
                         force_close=connector.force_close,
+                        http2=self._http2,
+                        http1=self._http1,
                     )
                     handler = build_handler(
                         self._make_sender(connector, traces, real_timeout, settings, history),
@@ -1054,7 +1062,7 @@ class ClientSession:
             return traced(chunk) if traces else None
 
         hook = chunk_sent if tracker is not None or traces else None
-        writer = RequestWriter(protocol, hook)
+        writer = protocol.make_writer(hook)
         response = self._response_class(
             req.method,
             req.url,
@@ -1083,12 +1091,10 @@ class ClientSession:
             if upload is not None:
                 upload.cancel()
             connection.close()
-            if (
-                connection.reused
-                and req.idempotent
-                and req.can_replay_body()
-                and not protocol.received_any
-            ):
+            # A stale keep-alive socket, or a request HTTP/2 says was not processed
+            # (GOAWAY, REFUSED_STREAM: safe to retry whatever the method, RFC 9113 s8.7).
+            stale = connection.reused and req.idempotent and not protocol.received_any
+            if (stale or protocol.refused) and req.can_replay_body():
                 raise _StaleConnectionError(exc) from exc
             if isinstance(exc, ClientError):
                 raise

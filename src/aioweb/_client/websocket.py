@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final, cast
 
 from aioweb import hdrs
 from aioweb._client.exceptions import (
@@ -22,6 +22,9 @@ from aioweb._client.exceptions import (
 )
 from aioweb._client.response import ClientResponse
 from aioweb._io.websocket import WebSocketBase, WebSocketChannel, WSErrors, open_channel
+
+if TYPE_CHECKING:
+    from aioweb._io.h1_client import ClientProtocol
 from aioweb._sansio.limits import WS_CLOSE_TIMEOUT, WS_MAX_MSG_SIZE
 from aioweb._sansio.ws import (
     WSCloseCode,
@@ -163,10 +166,12 @@ def upgrade(
     if connection_obj is None or connection_obj.protocol.transport is None:
         raise _fail(resp, "The connection closed during the handshake")
     proto = connection_obj.protocol
+    if proto.multiplexed:  # pragma: no cover - WebSocket handshakes never ask for HTTP/2
+        raise _fail(resp, "WebSockets over HTTP/2 are not supported by the client")
     transport = proto.transport
     assert transport is not None  # checked just above
     channel = open_channel(
-        proto,
+        cast("ClientProtocol", proto),
         transport,
         client=True,
         deflate=params,

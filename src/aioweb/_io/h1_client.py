@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
-from typing import Final, cast
+from typing import Final, Protocol, cast
 
 from aioweb._io.h1_server import UpgradedReceiver
 from aioweb._sansio.errors import RemoteProtocolError
@@ -50,7 +50,13 @@ from aioweb._shared.compression import (
 )
 from aioweb._shared.streams import StreamReader
 
-__all__ = ["ClientErrors", "ClientProtocol", "RequestWriter", "ResponseSettings"]
+__all__ = [
+    "ClientErrors",
+    "ClientProtocol",
+    "RequestWriter",
+    "ResponseSettings",
+    "response_decoder",
+]
 
 #: Read buffer of a response body: aiohttp's ``read_bufsize`` default is 64 KiB (2**16).
 DEFAULT_READ_BUFSIZE: Final = 2**16
@@ -113,14 +119,17 @@ class ResponseSettings:
         self.timer = timer
 
 
+class _TimerHost(Protocol):
+    def _arm_read_timer(self) -> None: ...
+    def _disarm_read_timer(self) -> None: ...
+
+
 class _ReadTimer:
     """``sock_read`` for body reads: each wait for bytes may last ``read_timeout``."""
 
     __slots__ = ("_outer", "_protocol")
 
-    def __init__(
-        self, protocol: ClientProtocol, outer: AbstractContextManager[object] | None
-    ) -> None:
+    def __init__(self, protocol: _TimerHost, outer: AbstractContextManager[object] | None) -> None:
         self._protocol = protocol
         self._outer = outer
 
@@ -186,6 +195,30 @@ class _DecoderChain:
         return [p for p in pieces if p]
 
 
+def response_decoder(
+    head: ResponseHead, payload: StreamReader, cap: int | None, errors: ClientErrors
+) -> _DecoderChain | None:
+    """The decoders of a response's ``Content-Encoding`` list, or None for identity.
+
+    An unknown coding fails ``payload`` with the client's payload error.
+    """
+    codings: list[str] = []
+    for name, value in head.headers:
+        if name.lower() == b"content-encoding":
+            codings.extend(
+                c.strip().lower() for c in value.decode("latin-1").split(",") if c.strip()
+            )
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return None
+    try:
+        decoders = [get_decompressor(c, max_size=cap) for c in reversed(codings)]
+    except ValueError as exc:
+        payload.set_exception(errors.payload(f"Cannot decode the response body: {exc}", exc))
+        return None
+    return _DecoderChain(decoders)
+
+
 class ClientProtocol(asyncio.Protocol):
     """One HTTP/1.1 client connection.
 
@@ -229,6 +262,11 @@ class ClientProtocol(asyncio.Protocol):
         self.trailers: tuple[tuple[bytes, bytes], ...] = ()
         self.on_message_complete: Callable[[], None] | None = None
         self._upgraded: UpgradedReceiver | None = None
+
+    #: HTTP/1.1 never refuses a request the way HTTP/2's GOAWAY does (see h2_client).
+    refused = False
+    #: A whole socket is lent to one request at a time (HTTP/2 lends streams).
+    multiplexed = False
 
     # ------------------------------------------------------------------ state
 
@@ -275,6 +313,12 @@ class ClientProtocol(asyncio.Protocol):
         self._exception = None
         self.received_any = False
         self.trailers = ()
+
+    def make_writer(
+        self, on_chunk_sent: Callable[[bytes], Awaitable[None] | None] | None = None
+    ) -> RequestWriter:
+        """The request writer of this connection."""
+        return RequestWriter(self, on_chunk_sent)
 
     def reset_for_tunnel(self) -> tuple[bytes, bool]:
         """A CONNECT tunnel opened: the next bytes are a new connection's (TLS, then HTTP).
@@ -547,24 +591,7 @@ class ClientProtocol(asyncio.Protocol):
             waiter.set_result(head)
 
     def _make_decoder(self, head: ResponseHead, payload: StreamReader) -> _DecoderChain | None:
-        codings: list[str] = []
-        for name, value in head.headers:
-            if name.lower() == b"content-encoding":
-                codings.extend(
-                    c.strip().lower() for c in value.decode("latin-1").split(",") if c.strip()
-                )
-        codings = [c for c in codings if c != "identity"]
-        if not codings:
-            return None
-        cap = self._settings.max_decompressed
-        try:
-            decoders = [get_decompressor(c, max_size=cap) for c in reversed(codings)]
-        except ValueError as exc:
-            payload.set_exception(
-                self.errors.payload(f"Cannot decode the response body: {exc}", exc)
-            )
-            return None
-        return _DecoderChain(decoders)
+        return response_decoder(head, payload, self._settings.max_decompressed, self.errors)
 
     def _on_body(self, data: bytes, chunk_end: bool) -> None:
         payload = self._payload
