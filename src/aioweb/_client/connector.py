@@ -442,34 +442,44 @@ class BaseConnector:
         None when the server chose HTTP/1.1 (ALPN): the caller then takes the HTTP/1.1
         path, and so will every later request to ``key``.
         """
+        # ``fresh`` is the retry of a refused request (REFUSED_STREAM, GOAWAY): it goes to
+        # a connection opened after the refusal - its own, or one another retry is opening.
         scheme = "https" if key.is_ssl else "http"
         while True:
-            if not fresh:
-                conns = self._h2.get(key, ())
-                for h2 in conns:
-                    if h2.has_capacity:
-                        for trace in traces:
-                            await trace.send_connection_reuseconn()
-                        return self._lend(key, h2.open_stream(scheme), reused=True)
-                if conns:
-                    await conns[0].wait_for_capacity()
-                    continue
-                opening = self._h2_opening.get(key)
-                if opening is not None:
-                    await asyncio.shield(opening)
-                    continue
+            conns = self._h2.get(key, ()) if not fresh else ()
+            # Newest first: after a refusal, the retries and new requests go to the new
+            # connection, and the one that refused drains and idles out.
+            for h2 in reversed(conns):
+                if h2.has_capacity:
+                    for trace in traces:
+                        await trace.send_connection_reuseconn()
+                    return self._lend(key, h2.open_stream(scheme), reused=True)
+            if conns:
+                await conns[-1].wait_for_capacity()
+                continue
+            opening = self._h2_opening.get(key)
+            if opening is not None:
+                await asyncio.shield(opening)
+                fresh = False
+                continue
             fresh = False
             if key in self._h1_only:
                 return None
             pool = self._pool
-            while not pool.reserve(key):
-                for trace in traces:
-                    await trace.send_connection_queued_start()
-                await pool.wait_for_slot(key)
-                for trace in traces:
-                    await trace.send_connection_queued_end()
+            # Announce the opening first: requests arriving meanwhile wait for it.
             opening = self._loop.create_future()
             self._h2_opening[key] = opening
+            try:
+                while not pool.reserve(key):
+                    for trace in traces:
+                        await trace.send_connection_queued_start()
+                    await pool.wait_for_slot(key)
+                    for trace in traces:
+                        await trace.send_connection_queued_end()
+            except BaseException:
+                del self._h2_opening[key]
+                opening.set_result(None)
+                raise
             try:
                 for trace in traces:
                     await trace.send_connection_create_start()
@@ -514,6 +524,37 @@ class BaseConnector:
         else:
             self._pool.release(protocol, keep=False)
 
+    def _maybe_h2(
+        self, req: ConnectionRequest, protocol: ClientProtocol, *, tls: bool
+    ) -> ClientProtocol | H2ClientProtocol:
+        """Turn a fresh socket into an HTTP/2 connection when ALPN (or prior knowledge) says so."""
+        early = protocol.early_data
+        protocol.early_data = None
+        transport = protocol.transport
+        if transport is None:
+            return protocol
+        if tls:
+            ssl_object = transport.get_extra_info("ssl_object")
+            use_h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+        else:
+            use_h2 = not getattr(req, "http1", True)  # h2c with prior knowledge
+        if not use_h2:
+            if early:
+                protocol.close()  # an HTTP/1.1 server spoke first: never use this socket
+            return protocol
+        from aioweb._io.h2_client import H2ClientProtocol  # h2 is imported when first used
+
+        self._protocols.discard(protocol)
+        h2 = H2ClientProtocol(
+            self._loop, errors=self._errors, keepalive_timeout=self._keepalive_timeout
+        )
+        self._protocols.add(h2)
+        transport.set_protocol(h2)
+        h2.connection_made(transport)
+        if early:
+            h2.data_received(bytes(early))
+        return h2
+
     async def _open(
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
     ) -> ClientProtocol | H2ClientProtocol:
@@ -556,8 +597,12 @@ class BaseConnector:
     def _protocol_factory(self, req: ConnectionRequest) -> Callable[[], ClientProtocol]:
         limits = req.response_limits
 
+        maybe_h2 = self._wants_h2(req)
+
         def factory() -> ClientProtocol:
             protocol = ClientProtocol(self._loop, limits=limits, errors=self._errors)
+            if maybe_h2:
+                protocol.early_data = bytearray()
             self._protocols.add(protocol)
             return protocol
 
@@ -876,31 +921,6 @@ class TCPConnector(BaseConnector):
                 protocol.abort()
                 raise
         return protocol
-
-    def _maybe_h2(
-        self, req: ConnectionRequest, protocol: ClientProtocol, *, tls: bool
-    ) -> ClientProtocol | H2ClientProtocol:
-        """Turn a fresh socket into an HTTP/2 connection when ALPN (or prior knowledge) says so."""
-        transport = protocol.transport
-        if transport is None:
-            return protocol
-        if tls:
-            ssl_object = transport.get_extra_info("ssl_object")
-            use_h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
-        else:
-            use_h2 = not getattr(req, "http1", True)  # h2c with prior knowledge
-        if not use_h2:
-            return protocol
-        from aioweb._io.h2_client import H2ClientProtocol  # h2 is imported when first used
-
-        self._protocols.discard(protocol)
-        h2 = H2ClientProtocol(
-            self._loop, errors=self._errors, keepalive_timeout=self._keepalive_timeout
-        )
-        self._protocols.add(h2)
-        transport.set_protocol(h2)
-        h2.connection_made(transport)
-        return h2
 
     # ------------------------------------------------------------------ proxies
 

@@ -267,6 +267,9 @@ class ClientProtocol(asyncio.Protocol):
     refused = False
     #: A whole socket is lent to one request at a time (HTTP/2 lends streams).
     multiplexed = False
+    #: Set (to a bytearray) while the connector may still hand this socket to HTTP/2: a
+    #: server that chose h2 by ALPN sends SETTINGS at once, maybe before the switch.
+    early_data: bytearray | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -411,6 +414,9 @@ class ClientProtocol(asyncio.Protocol):
             upgraded.feed_data(data)
             return
         if not self._in_flight:
+            if self.early_data is not None:
+                self.early_data += data  # maybe HTTP/2 SETTINGS, before the switch
+                return
             # The server spoke while no request was outstanding: whatever this is, it
             # would be read as the next response (CLI-01). Never reuse the connection.
             self.close()

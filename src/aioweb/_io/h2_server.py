@@ -91,6 +91,7 @@ class _Stream:
     __slots__ = (
         "conn",
         "decoder",
+        "method",
         "done",
         "paused",
         "payload",
@@ -101,9 +102,10 @@ class _Stream:
         "writer",
     )
 
-    def __init__(self, conn: H2ServerProtocol, stream_id: int) -> None:
+    def __init__(self, conn: H2ServerProtocol, stream_id: int, method: str = "GET") -> None:
         self.conn = conn
         self.stream_id = stream_id
+        self.method = method
         self.payload: StreamReader | None = None
         self.decoder: Decompressor | None = None
         self.task: asyncio.Task[None] | None = None
@@ -185,6 +187,9 @@ class H2StreamWriter(AbstractStreamWriter):
         self._head: tuple[int, tuple[tuple[bytes, bytes], ...]] | None = None
         self._compressor: Compressor | None = None
         self._eof = False
+        # HEAD, 204 and 304 responses have no body (RFC 9110 s6.4.1); as the HTTP/1.1
+        # core does, body bytes written for them are dropped, not sent.
+        self._no_body = stream.method == "HEAD"
         self.buffer_size = 0
         self.output_size = 0
         self.length = None
@@ -212,6 +217,8 @@ class H2StreamWriter(AbstractStreamWriter):
             if b"\r" in value or b"\n" in value or b"\0" in value:
                 raise ValueError(f"invalid character in header {name.decode('latin-1')!r}")
         self._head = (status, fields)
+        if status in (204, 304):
+            self._no_body = True
         self.headers_sent = True
 
     def send_continue(self) -> None:
@@ -245,7 +252,7 @@ class H2StreamWriter(AbstractStreamWriter):
             return
         if self._compressor is not None:
             data = self._compressor.compress(data)
-        if not data:
+        if not data or self._no_body:
             return
         self._send_head(end_stream=False)
         await self._send(data, end_stream=False)
@@ -258,6 +265,8 @@ class H2StreamWriter(AbstractStreamWriter):
         data = bytes(chunk)
         if self._compressor is not None:
             data = self._compressor.compress(data) + self._compressor.flush()
+        if self._no_body:
+            data = b""
         if not data and self._head is not None:
             self._send_head(end_stream=True)
             self._stream.conn._flush()
@@ -477,7 +486,7 @@ class H2ServerProtocol(asyncio.Protocol):
 
     def _on_request(self, head: RequestHead) -> None:
         self._disarm()
-        stream = _Stream(self, head.stream_id)
+        stream = _Stream(self, head.stream_id, head.method)
         self._streams[head.stream_id] = stream
         if self._closing:
             self._reset_stream(stream, ErrorCodes.REFUSED_STREAM)

@@ -29,6 +29,7 @@ from aioweb._testing.memory import create_memory_pair
 
 if TYPE_CHECKING:
     from aioweb._client.tracing import Trace
+    from aioweb._io.h2_client import H2ClientProtocol
 
 __all__ = ["MemoryConnector", "MockConnector", "MockHandler"]
 
@@ -76,17 +77,21 @@ class MemoryConnector(BaseConnector):
         req: ConnectionRequest,
         traces: Sequence[Trace],
         timeout: ClientTimeout,  # noqa: ASYNC109 - BaseConnector's signature
-    ) -> ClientProtocol:
+    ) -> ClientProtocol | H2ClientProtocol:
         server = await self._server_factory()
         key = req.connection_key
         port = key.port or (443 if key.is_ssl else 80)
+        wants_h2 = self._wants_h2(req)
         pair = create_memory_pair(
             self._protocol_factory(req),
             server,
             loop=self._loop,
             tls=key.is_ssl,
+            alpn_protocol="h2" if wants_h2 and key.is_ssl else None,
             server_address=(key.host, port),
         )
+        if wants_h2:
+            return self._maybe_h2(req, pair.client_protocol, tls=key.is_ssl)
         return pair.client_protocol
 
 

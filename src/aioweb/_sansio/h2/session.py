@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import h2.config
 import h2.connection
@@ -47,6 +47,9 @@ from aioweb._sansio.events import (
 )
 from aioweb._sansio.h2.preface import PREFACE
 from aioweb._sansio.limits import H2Limits
+
+if TYPE_CHECKING:
+    import hyperframe.frame  # h2's own dependency; annotations only
 
 __all__ = [
     "PREFACE",
@@ -105,6 +108,22 @@ class H2ConnectionError(Exception):
         self.error_code = error_code
 
 
+class _Connection(h2.connection.H2Connection):
+    """h2's connection, keeping RFC 9113 s5.1's rule for streams closed by END_STREAM.
+
+    Once both sides ended a stream, DATA on it is a connection error STREAM_CLOSED (s5.1,
+    "closed"); h2 answers it with RST_STREAM, as is right only for a stream that was
+    reset (h2spec http2/5.1/11, tests/h2/test_conformance.py).
+    """
+
+    def _receive_data_frame(
+        self, frame: hyperframe.frame.DataFrame
+    ) -> tuple[list[hyperframe.frame.Frame], list[h2.events.Event]]:
+        if self._stream_is_closed_by_end(frame.stream_id):
+            raise h2.exceptions.StreamClosedError(frame.stream_id)
+        return super()._receive_data_frame(frame)
+
+
 class _Budget:
     """How many frames of one kind arrived within the current window."""
 
@@ -137,7 +156,7 @@ class H2Session:
         config = h2.config.H2Configuration(
             client_side=client_side, header_encoding=None, validate_inbound_headers=True
         )
-        self._h2 = conn = h2.connection.H2Connection(config=config)
+        self._h2 = conn = _Connection(config=config)
         conn.local_settings = h2.settings.Settings(
             client=client_side,
             initial_values={
@@ -159,6 +178,7 @@ class H2Session:
         # Bytes received per stream but not yet consumed by its reader (flow control).
         self._unacked: dict[int, int] = {}
         self._started = False
+        self._settings_seen = False
         self.closed = False
         #: Highest stream the peer opened (a server's GOAWAY names it).
         self.last_peer_stream = 0
@@ -245,6 +265,7 @@ class H2Session:
         elif isinstance(ev, h2.events.WindowUpdated):
             out.append(WindowOpened(ev.stream_id or 0))
         elif isinstance(ev, h2.events.RemoteSettingsChanged):
+            self._settings_seen = True
             self._spend(_Flood.SETTINGS, now)
             out.append(SettingsChanged(self.peer_max_concurrent_streams))
             out.append(WindowOpened(0))  # INITIAL_WINDOW_SIZE may have grown every stream
@@ -362,8 +383,14 @@ class H2Session:
 
     @property
     def peer_max_concurrent_streams(self) -> int:
-        """How many streams the peer lets us open at once."""
-        return int(self._h2.remote_settings.max_concurrent_streams)
+        """How many streams the peer lets us open at once.
+
+        Until its SETTINGS arrive the protocol default is "unlimited"; opening more than
+        100 streams before then would be refused by most servers (h2, nginx, Go all use
+        100 or 128), so 100 is assumed meanwhile (RFC 9113 s6.5.2 recommends >= 100).
+        """
+        value = int(self._h2.remote_settings.max_concurrent_streams)
+        return value if self._settings_seen else min(value, 100)
 
     @property
     def open_streams(self) -> int:
