@@ -10,6 +10,9 @@ measurements, are in the project's DOCS_NOTEBOOKS notes:
   ``locale/zh_CN/LC_MESSAGES/*.po``. ``gettext_location = False`` keeps line numbers out of
   the catalogues, so moving English text does not churn them.
 * No intersphinx: the build machines cannot reach the internet.
+* Two small extensions of our own, in ``_ext/``: ``changelog_fragments`` renders
+  ``CHANGES/`` into ``changelog.md`` at every build, and ``myst_slugs_i18n`` keeps links to
+  a page's headings working in the Chinese build.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ DOCS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = DOCS_DIR.parent
 # Document the checkout being built, even where an older aioweb is installed.
 sys.path.insert(0, str(REPO_ROOT / "src"))
+# The project's own Sphinx extensions (docs/_ext/).
+sys.path.insert(0, str(DOCS_DIR / "_ext"))
 
 import aioweb  # noqa: E402  (needs the path above)
 
@@ -42,6 +47,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
+    # changelog.md shows the fragments of CHANGES/, read at every build.
+    "changelog_fragments",
+    # Links to a page's headings keep working in the Chinese build (see the module).
+    "myst_slugs_i18n",
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
