@@ -54,5 +54,8 @@ def test_every_public_name_has_a_docstring(module: str) -> None:
 
 
 def test_the_plugin_is_registered_for_pytest(pytestconfig: pytest.Config) -> None:
-    plugin = pytestconfig.pluginmanager.get_plugin("aioweb")
+    # Under its module name, so `pytest_plugins = ["aioweb.pytest_plugin"]` left over from
+    # a conftest (or `-p aioweb.pytest_plugin`) finds it loaded instead of failing with
+    # "Plugin already registered under a different name".
+    plugin = pytestconfig.pluginmanager.get_plugin("aioweb.pytest_plugin")
     assert plugin is aioweb.pytest_plugin

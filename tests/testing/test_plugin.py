@@ -460,3 +460,10 @@ def test_a_leaked_session_leaves_no_resource_warning_behind(pytester: pytest.Pyt
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.no_fnmatch_line("*ResourceWarning*")
     result.stdout.no_fnmatch_line("*Unraisable*")
+
+
+def test_naming_the_plugin_again_is_harmless(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('pytest_plugins = ["aioweb.pytest_plugin"]')
+    pytester.makepyfile("def test_ok(aioweb_unused_port):\n    assert aioweb_unused_port() > 0\n")
+    result = pytester.runpytest("-p", "aioweb.pytest_plugin")
+    result.assert_outcomes(passed=1)

@@ -91,8 +91,8 @@ class _Stream:
     __slots__ = (
         "conn",
         "decoder",
-        "method",
         "done",
+        "method",
         "paused",
         "payload",
         "reset",
@@ -291,11 +291,17 @@ class H2StreamWriter(AbstractStreamWriter):
                 break
             if session.send_window(stream.stream_id) > 0:
                 continue
-            # The peer's window is closed: wait for its WINDOW_UPDATE.
+            # The peer's window is closed: wait for its WINDOW_UPDATE, as long as a body
+            # read may wait for bytes. A peer that never opens it would hold the stream
+            # and its handler forever (CVE-2019-9517; catalogue H2-08).
             waiter = conn._loop.create_future()
             stream.window_waiter = waiter
             try:
-                await waiter
+                async with asyncio.timeout(conn.body_timeout):
+                    await waiter
+            except TimeoutError:
+                conn._reset_stream(stream, ErrorCodes.CANCEL)
+                raise ConnectionResetError("HTTP/2 peer kept its window closed") from None
             finally:
                 stream.window_waiter = None
         if conn.writing_paused:
@@ -316,7 +322,8 @@ class H2ServerProtocol(asyncio.Protocol):
         loop: The event loop.
         limits: HTTP/2 limits and flood budgets.
         keepalive_timeout: Seconds a connection without open streams stays open.
-        body_timeout: Seconds a body read may wait for the next bytes.
+        body_timeout: Seconds a body read may wait for the next bytes, and a response
+            write for the peer's flow-control window to open.
         read_bufsize: Low-water mark of body readers.
         auto_decompress: Decode ``Content-Encoding`` of request bodies.
         max_decompressed_size: Cap on a decoded request body.

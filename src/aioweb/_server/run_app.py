@@ -42,6 +42,7 @@ def _sites(
     backlog: int,
     reuse_address: bool | None,
     reuse_port: bool | None,
+    http2: bool = True,
 ) -> list[BaseSite]:
     sites: list[BaseSite] = []
     if host is not None:
@@ -56,6 +57,7 @@ def _sites(
                     backlog=backlog,
                     reuse_address=reuse_address,
                     reuse_port=reuse_port,
+                    http2=http2,
                 )
             )
     elif (path is None and sock is None) or port is not None:
@@ -68,14 +70,19 @@ def _sites(
                 backlog=backlog,
                 reuse_address=reuse_address,
                 reuse_port=reuse_port,
+                http2=http2,
             )
         )
     if path is not None:
         for one in [path] if isinstance(path, str) else list(path):
-            sites.append(UnixSite(runner, one, ssl_context=ssl_context, backlog=backlog))
+            sites.append(
+                UnixSite(runner, one, ssl_context=ssl_context, backlog=backlog, http2=http2)
+            )
     if sock is not None:
         for one_sock in [sock] if isinstance(sock, socket.socket) else list(sock):
-            sites.append(SockSite(runner, one_sock, ssl_context=ssl_context, backlog=backlog))
+            sites.append(
+                SockSite(runner, one_sock, ssl_context=ssl_context, backlog=backlog, http2=http2)
+            )
     return sites
 
 
@@ -126,6 +133,7 @@ def run_app(
     reuse_address: bool | None = None,
     reuse_port: bool | None = None,
     handler_cancellation: bool = False,
+    http2: bool = True,
     loop: asyncio.AbstractEventLoop | None = None,
 ) -> None:
     """Serve ``app`` until interrupted, then shut down gracefully.
@@ -148,6 +156,8 @@ def run_app(
         reuse_address: SO_REUSEADDR.
         reuse_port: SO_REUSEPORT, to run several processes on one port.
         handler_cancellation: Cancel a handler when its client disconnects.
+        http2: Speak HTTP/2 too (ALPN over TLS, prior knowledge in cleartext); False keeps
+            every site HTTP/1.1 only. Not in aiohttp, which has no HTTP/2.
         loop: The event loop to use (a new one by default).
     """
     if access_log is not None and access_log.level == logging.NOTSET:
@@ -169,6 +179,7 @@ def run_app(
             "backlog": backlog,
             "reuse_address": reuse_address,
             "reuse_port": reuse_port,
+            "http2": http2,
         },
         shutdown_timeout=shutdown_timeout,
         runner_options={
