@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Final, cast
+from typing import Final, cast
 
 import h2.config
 import h2.connection
@@ -33,6 +33,8 @@ import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
+import h2.stream
+import hyperframe.frame  # h2's own dependency: frames h2 does not build for us
 
 from aioweb._sansio.events import (
     Data,
@@ -47,9 +49,6 @@ from aioweb._sansio.events import (
 )
 from aioweb._sansio.h2.preface import PREFACE
 from aioweb._sansio.limits import H2Limits
-
-if TYPE_CHECKING:
-    import hyperframe.frame  # h2's own dependency; annotations only
 
 __all__ = [
     "PREFACE",
@@ -109,12 +108,19 @@ class H2ConnectionError(Exception):
 
 
 class _Connection(h2.connection.H2Connection):
-    """h2's connection, keeping RFC 9113 s5.1's rule for streams closed by END_STREAM.
+    """h2's connection, where RFC 9113 asks for more than h2 does.
 
-    Once both sides ended a stream, DATA on it is a connection error STREAM_CLOSED (s5.1,
-    "closed"); h2 answers it with RST_STREAM, as is right only for a stream that was
-    reset (h2spec http2/5.1/11, tests/h2/test_conformance.py).
+    - Once both sides ended a stream, DATA on it is a connection error STREAM_CLOSED
+      (s5.1, "closed"); h2 answers it with RST_STREAM, as is right only for a stream that
+      was reset (h2spec http2/5.1/11).
+    - A stream past our SETTINGS_MAX_CONCURRENT_STREAMS is refused alone with RST_STREAM
+      REFUSED_STREAM (s5.1.2), so the client may retry it; h2 makes it a connection
+      error, which fails every stream in progress (catalogue H2-09). ``refused`` lists
+      those streams for the session to count as resets.
+    - A graceful GOAWAY (s6.8) leaves the streams it covers running to completion.
     """
+
+    refused: list[int]
 
     def _receive_data_frame(
         self, frame: hyperframe.frame.DataFrame
@@ -122,6 +128,31 @@ class _Connection(h2.connection.H2Connection):
         if self._stream_is_closed_by_end(frame.stream_id):
             raise h2.exceptions.StreamClosedError(frame.stream_id)
         return super()._receive_data_frame(frame)
+
+    def _receive_headers_frame(
+        self, frame: hyperframe.frame.HeadersFrame
+    ) -> tuple[list[hyperframe.frame.Frame], list[h2.events.Event]]:
+        try:
+            return super()._receive_headers_frame(frame)
+        except h2.exceptions.TooManyStreamsError:
+            stream_id = frame.stream_id
+            if (
+                self.config.client_side
+                or stream_id % 2 == 0
+                or stream_id <= self.highest_inbound_stream_id
+            ):
+                raise
+        # The block still updates the HPACK table; the stream counts as used and reset.
+        h2.connection._decode_headers(self.decoder, frame.data)
+        self.highest_inbound_stream_id = stream_id
+        self._closed_streams[stream_id] = h2.stream.StreamClosedBy.SEND_RST_STREAM
+        self.refused.append(stream_id)
+        reset = hyperframe.frame.RstStreamFrame(stream_id, ErrorCodes.REFUSED_STREAM)
+        return [reset], []
+
+    def graceful_goaway(self, last_stream_id: int) -> None:
+        """Queue GOAWAY NO_ERROR, leaving the streams up to ``last_stream_id`` open."""
+        self._prepare_for_sending([hyperframe.frame.GoAwayFrame(0, last_stream_id, 0)])
 
 
 class _Budget:
@@ -157,6 +188,7 @@ class H2Session:
             client_side=client_side, header_encoding=None, validate_inbound_headers=True
         )
         self._h2 = conn = _Connection(config=config)
+        conn.refused = []
         conn.local_settings = h2.settings.Settings(
             client=client_side,
             initial_values={
@@ -220,10 +252,16 @@ class H2Session:
         events: list[Event] = []
         for ev in h2_events:
             self._translate(ev, events, now)
+        for _ in self._h2.refused:
+            self._spend(_Flood.RESET, now)  # a refused stream costs like a reset one
+        self._h2.refused.clear()
         return events
 
     def _spend(self, kind: _Flood, now: float) -> None:
         if not self._budgets[kind].spend(now, self.limits.flood_window):
+            # h2 queued an ACK or RST_STREAM for every frame of this read, the flood
+            # included: send none of them, only the GOAWAY (CVE-2019-9512/9515).
+            self._h2.clear_outbound_data_buffer()
             self.goaway(ErrorCodes.ENHANCE_YOUR_CALM)
             raise H2ConnectionError(
                 f"too many {kind.name} frames from the peer", ErrorCodes.ENHANCE_YOUR_CALM
@@ -511,6 +549,11 @@ class H2Session:
             return
         self.closed = True
         last = self.last_peer_stream if not self.client_side else 0
+        if error_code == ErrorCodes.NO_ERROR and not self.client_side:
+            # A graceful GOAWAY lets the streams up to ``last`` finish; h2's
+            # close_connection() would close its state machine and fail their responses.
+            self._h2.graceful_goaway(last)
+            return
         with contextlib.suppress(h2.exceptions.ProtocolError):
             self._h2.close_connection(error_code, last_stream_id=last)
 
