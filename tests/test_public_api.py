@@ -88,8 +88,10 @@ def test_streamer_is_deprecated_but_works() -> None:
     assert gen is not None
 
 
-# aiohttp 3.14 web.__all__ names that exist so far (the gunicorn names load lazily).
+# aiohttp 3.14 web.__all__ names that exist so far (the gunicorn names load lazily), plus
+# H2Limits (aioweb's own: the HTTP/2 limits, AppRunner(app, h2_limits=...)).
 EXPECTED_WEB = {
+    "H2Limits",
     "AbstractResource", "AbstractRoute", "AbstractRouteDef", "AppKey", "AppRunner",
     "Application", "BaseRequest", "BaseRunner", "BaseSite", "CleanupError", "ContentCoding",
     "DynamicResource", "FileField", "FileResponse", "StaticResource", "GracefulExit",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aioweb._io.h1_server import (
     RequestHandler,
 )
+from aioweb._sansio.limits import H2Limits
 from aioweb._sansio.ws.models import WSMsgType
 from aioweb._server.app import (
     AppKey,
@@ -160,6 +161,7 @@ __all__ = [
     "FileField",
     "FileResponse",
     "GracefulExit",
+    "H2Limits",
     "HTTPAccepted",
     "HTTPBadGateway",
     "HTTPBadRequest",

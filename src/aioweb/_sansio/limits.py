@@ -155,8 +155,8 @@ class H2Limits:
 
     Attributes:
         max_concurrent_streams: Streams the peer may have open at once (SETTINGS). h2 100,
-            nginx 128, hypercorn 100. Exceeding the advertised value is a connection error
-            (RFC 9113 s5.4.1 allows treating the stream error that way; h2 does).
+            nginx 128, hypercorn 100. A stream past it is refused alone with RST_STREAM
+            REFUSED_STREAM (the others go on), and counts against ``max_resets``.
         max_header_list_size: Decoded header list size (HPACK bomb guard; counted after
             decoding). h2 64 KiB; nginx 32 KiB per field.
         initial_window_size: Receive window of each stream, in bytes. RFC default 65,535;

@@ -73,6 +73,15 @@ class _SendfileWriter(Protocol):
         """Send ``count`` bytes of ``file`` from ``offset``; False if it cannot (nothing sent)."""
 
 
+def _close_late(future: asyncio.Future[_Opened | None]) -> None:
+    """Close a file opened for a response whose handler was cancelled meanwhile."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    opened = future.result()
+    if opened is not None:
+        opened.file.close()
+
+
 class _Opened:
     """The chosen representation: an open file, its stat and its content coding."""
 
@@ -334,13 +343,24 @@ class FileResponse(StreamResponse):
             return self._writer
         loop = asyncio.get_running_loop()
         accept = request.headers.get(hdrs.ACCEPT_ENCODING, "")
-        opened = await loop.run_in_executor(None, self._open, accept)
+        opening = loop.run_in_executor(None, self._open, accept)
+        try:
+            # Shielded: if the handler is cancelled (the client went away, an HTTP/2
+            # stream was reset) while the thread opens the file, the file still gets closed.
+            opened = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(_close_late)
+            raise
         if opened is None:
             return await self._send_empty(request, 404)
         try:
             return await self._send(request, opened)
         finally:
-            await loop.run_in_executor(None, opened.file.close)
+            try:
+                await loop.run_in_executor(None, opened.file.close)
+            except asyncio.CancelledError:
+                opened.file.close()  # cancelled again while closing: close it here
+                raise
 
     async def _send_empty(self, request: BaseRequest, status: int) -> AbstractStreamWriter:
         self.set_status(status)
