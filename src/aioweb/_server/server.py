@@ -205,6 +205,12 @@ class Server:
             result = _plain_error(400, "Bad Request", close=True)
         except asyncio.CancelledError:
             raise
+        except ConnectionResetError as exc:
+            # The client went away (or reset its HTTP/2 stream) while the handler wrote:
+            # nothing can be answered and nothing is wrong with the server.
+            server_logger.debug("client disconnected while the handler ran: %r", exc)
+            request._finish()
+            raise
         except Exception:
             server_logger.exception("Error handling request")
             if writer.headers_sent:
