@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Final, Protocol, cast
 
+from aioweb._io.flow import WriteFlow
 from aioweb._io.h1_server import UpgradedReceiver
 from aioweb._sansio.errors import RemoteProtocolError
 from aioweb._sansio.events import (
@@ -253,8 +254,7 @@ class ClientProtocol(asyncio.Protocol):
         self._decoder: _DecoderChain | None = None
         self._exception: BaseException | None = None
         self._reading_paused = False
-        self._writing_paused = False
-        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._write_flow = WriteFlow(loop)
         self._read_timer: asyncio.TimerHandle | None = None
         #: Whether any byte of the current response arrived (a stale keep-alive
         #: connection closes before sending one, which makes a retry safe).
@@ -344,7 +344,7 @@ class ClientProtocol(asyncio.Protocol):
         # The tunnel's transport (TLS over this socket) starts with its own flow control;
         # stale flags would make pause_reading() a no-op or drain() wait forever.
         self.resume_reading()
-        self._writing_paused = False
+        self._write_flow.paused = False
         return trailing
 
     def close(self) -> None:
@@ -393,10 +393,7 @@ class ClientProtocol(asyncio.Protocol):
                 payload.set_exception(
                     self.errors.payload(f"Response payload is not completed{reason}", exc)
                 )
-        for drain in self._drain_waiters:
-            if not drain.done():
-                drain.set_exception(self.errors.connection_reset("Connection lost"))
-        self._drain_waiters.clear()
+        self._write_flow.fail(lambda: self.errors.connection_reset("Connection lost"))
 
     def _body_ends_at_close(self) -> bool:
         head = self._head
@@ -438,15 +435,11 @@ class ClientProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         """The transport buffer passed its high-water mark."""
-        self._writing_paused = True
+        self._write_flow.pause()
 
     def resume_writing(self) -> None:
         """The transport buffer drained."""
-        self._writing_paused = False
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._drain_waiters.clear()
+        self._write_flow.resume()
 
     # ------------------------------------------------------------------ flow control
 
@@ -458,11 +451,7 @@ class ClientProtocol(asyncio.Protocol):
         """
         if self.transport is None:
             raise self.errors.connection_reset("Connection lost")
-        if not self._writing_paused:
-            return
-        waiter = self._loop.create_future()
-        self._drain_waiters.append(waiter)
-        await waiter
+        await self._write_flow.wait()
 
     def pause_reading(self) -> None:
         """The body reader is full: stop reading from the socket."""
@@ -554,7 +543,7 @@ class ClientProtocol(asyncio.Protocol):
     @property
     def writing_paused(self) -> bool:
         """Whether writes should wait for :meth:`drain`."""
-        return self._writing_paused
+        return self._write_flow.paused
 
     def _on_informational(self, event: InformationalResponse) -> None:
         if event.status == 101:

@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Final, Protocol, cast
 
+from aioweb._io.flow import WriteFlow
 from aioweb._io.h1_writer import H1StreamWriter
 from aioweb._sansio.errors import LocalProtocolError, RemoteProtocolError
 from aioweb._sansio.events import (
@@ -232,8 +233,7 @@ class RequestHandler(asyncio.Protocol):
         self._decoder: Decompressor | None = None
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._writing_paused = False
-        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._write_flow = WriteFlow(loop)
         self._reading_paused = False
         self._close_after_response = False
         self._handling = False
@@ -277,10 +277,7 @@ class RequestHandler(asyncio.Protocol):
         if payload is not None and not payload.is_eof():
             payload.set_exception(ConnectionResetError("client disconnected"))
         self._wake()
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_exception(ConnectionResetError("client disconnected"))
-        self._drain_waiters.clear()
+        self._write_flow.fail(lambda: ConnectionResetError("client disconnected"))
         task = self._task
         if (
             task is not None
@@ -367,32 +364,26 @@ class RequestHandler(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         """The transport buffer passed its high-water mark."""
-        self._writing_paused = True
+        self._write_flow.pause()
 
     def resume_writing(self) -> None:
         """The transport buffer drained."""
-        self._writing_paused = False
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._drain_waiters.clear()
+        self._write_flow.resume()
 
     # ------------------------------------------------------------------ flow control
 
     @property
     def writing_paused(self) -> bool:
         """Whether writes should wait for :meth:`drain`."""
-        return self._writing_paused
+        return self._write_flow.paused
 
     async def drain(self) -> None:
         """Wait until the transport accepts more data."""
-        if not self._writing_paused:
+        if not self._write_flow.paused:
             return
         if self.transport is None or self._closed:
             raise ConnectionResetError("client disconnected")
-        waiter = self._loop.create_future()
-        self._drain_waiters.append(waiter)
-        await waiter
+        await self._write_flow.wait()
 
     def pause_reading(self) -> None:
         """Body reader full: stop reading from the socket."""

@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
+from aioweb._io.flow import WriteFlow
 from aioweb._io.h1_client import (
     ClientErrors,
     ResponseSettings,
@@ -530,8 +531,7 @@ class H2ClientProtocol(asyncio.Protocol):
         self.streams: dict[int, H2ClientStream] = {}
         self._reserved = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
-        self._drain_waiters: list[asyncio.Future[None]] = []
-        self._writing_paused = False
+        self._write_flow = WriteFlow(loop)
         self._goaway = False
         self._timer: asyncio.TimerHandle | None = None
         #: Called once when the connection can take no more streams (GOAWAY, closed).
@@ -634,10 +634,7 @@ class H2ClientProtocol(asyncio.Protocol):
                 else:
                     stream._fail(self.errors.disconnected(f"Server disconnected{reason}"))
         self.streams.clear()
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_exception(self.errors.connection_reset("Connection lost"))
-        self._drain_waiters.clear()
+        self._write_flow.fail(lambda: self.errors.connection_reset("Connection lost"))
         self._retire()
 
     def data_received(self, data: bytes) -> None:
@@ -713,25 +710,17 @@ class H2ClientProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         """The transport buffer passed its high-water mark."""
-        self._writing_paused = True
+        self._write_flow.pause()
 
     def resume_writing(self) -> None:
         """The transport buffer drained."""
-        self._writing_paused = False
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._drain_waiters.clear()
+        self._write_flow.resume()
 
     async def drain(self) -> None:
         """Wait until the transport accepts more data."""
         if self.transport is None:
             raise self.errors.connection_reset("Connection lost")
-        if not self._writing_paused:
-            return
-        waiter = self._loop.create_future()
-        self._drain_waiters.append(waiter)
-        await waiter
+        await self._write_flow.wait()
 
     def _flush(self) -> None:
         data = self.session.data_to_send()

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 from multidict import CIMultiDict
 
+from aioweb._io.flow import WriteFlow
 from aioweb._io.h1_server import BodyTimeoutError, end_body, feed_body, request_decoder
 from aioweb._sansio.errors import LocalProtocolError
 from aioweb._sansio.events import (
@@ -359,9 +360,8 @@ class H2ServerProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._streams: dict[int, _Stream] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._writing_paused = False
+        self._write_flow = WriteFlow(loop)
         self._reading_paused = False
-        self._drain_waiters: list[asyncio.Future[None]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._closing = False
         self._closed = False
@@ -390,10 +390,7 @@ class H2ServerProtocol(asyncio.Protocol):
             stream.wake_writer(lost)
             if self._handler_cancellation and stream.task is not None:
                 stream.task.cancel()
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_exception(ConnectionResetError("client disconnected"))
-        self._drain_waiters.clear()
+        self._write_flow.fail(lambda: ConnectionResetError("client disconnected"))
         if self._on_connection is not None:
             self._on_connection(self, False)
 
@@ -437,18 +434,14 @@ class H2ServerProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         """The transport is full: stop reading too, so control-frame ACKs cannot pile up."""
-        self._writing_paused = True
+        self._write_flow.pause()
         if self.transport is not None and not self._reading_paused:
             self._reading_paused = True
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
         """The transport drained."""
-        self._writing_paused = False
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._drain_waiters.clear()
+        self._write_flow.resume()
         if self.transport is not None and self._reading_paused:
             self._reading_paused = False
             self.transport.resume_reading()
@@ -458,17 +451,15 @@ class H2ServerProtocol(asyncio.Protocol):
     @property
     def writing_paused(self) -> bool:
         """Whether writes should wait for :meth:`drain`."""
-        return self._writing_paused
+        return self._write_flow.paused
 
     async def drain(self) -> None:
         """Wait until the transport accepts more data."""
-        if not self._writing_paused:
+        if not self._write_flow.paused:
             return
         if self.transport is None:
             raise ConnectionResetError("client disconnected")
-        waiter = self._loop.create_future()
-        self._drain_waiters.append(waiter)
-        await waiter
+        await self._write_flow.wait()
 
     def _flush(self) -> None:
         data = self.session.data_to_send()
