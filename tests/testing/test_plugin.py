@@ -463,6 +463,7 @@ def test_a_leaked_session_leaves_no_resource_warning_behind(pytester: pytest.Pyt
 
 
 def test_naming_the_plugin_again_is_harmless(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(mode="auto", loop_scope="function", extra=""))
     pytester.makeconftest('pytest_plugins = ["aioweb.pytest_plugin"]')
     pytester.makepyfile("def test_ok(aioweb_unused_port):\n    assert aioweb_unused_port() > 0\n")
     result = pytester.runpytest("-p", "aioweb.pytest_plugin")
