@@ -1,16 +1,18 @@
 """Server benchmark: aioweb against its peers and two references, interleaved, in one run.
 
-Peers: aiohttp, uvicorn with a raw ASGI app, uvicorn with starlette, hypercorn (HTTP/1.1,
-raw ASGI app). References: a minimal asyncio.Protocol + httptools server (the most a
-Python server can do on this loop) and nginx (the machine's limit). Every server is the
-one in ``bench/servers.py`` (nginx: a generated ``nginx.conf``), answering the same routes.
+Peers: aiohttp, uvicorn with a raw ASGI app, uvicorn with starlette, hypercorn (raw ASGI
+app). References: a minimal asyncio.Protocol + httptools server (the most a Python server
+can do on this loop) and nginx (the machine's limit). Every server is the one in
+``bench/servers.py`` (nginx: a generated ``nginx.conf``), answering the same routes.
 
 Load scenarios, each one wrk run (one thread, 64 keep-alive connections) per server and
 round: hello world, JSON, a path parameter, a 1 MiB POST body read whole, a 64 KiB static
-file. Each server runs pinned to CPU 1, wrk to CPU 0. Rounds are interleaved (round 1 runs
-every scenario on every server, then round 2, ...) and the order of the servers rotates,
-so slow drift of the machine hits all of them alike; the tables show the median and the
-ratio aioweb / peer (above 1: aioweb is faster).
+file. HTTP/2: hello world and JSON driven by h2load (one thread, 4 connections x 16
+streams, cleartext h2 with prior knowledge) against the servers that speak it: aioweb,
+hypercorn and nginx. Each server runs pinned to CPU 1, wrk and h2load to CPU 0. Rounds
+are interleaved (round 1 runs every scenario on every server, then round 2, ...) and the
+order of the servers rotates, so slow drift of the machine hits all of them alike; the
+tables show the median and the ratio aioweb / peer (above 1: aioweb is faster).
 
 Memory: the growth of the server's RSS with N idle keep-alive connections (each has sent
 one request and read the reply), per connection. Import time: ``import aioweb`` against
@@ -22,9 +24,11 @@ Servers are started and stopped by PID and die with this process (PR_SET_PDEATHS
 
 Usage: python bench/run.py [--quick] [--rounds 3] [--duration 5] [--loop uvloop]
        python bench/run.py --scenarios hello,memory --servers aioweb,aiohttp --conns 2000
+       python bench/run.py --scenarios h2,h2json --servers aioweb,hypercorn,nginx
        python bench/run.py --profile hello       # cProfile of the aioweb server, top 25
+       python bench/run.py --profile h2          # the same under h2load
        python bench/run.py --profile hello --profiler py-spy --servers aiohttp
-Needs: wrk, taskset, nginx (Debian: wrk util-linux nginx-light) and
+Needs: wrk, h2load, taskset, nginx (Debian: wrk nghttp2-client util-linux nginx-light) and
 pip install -r bench/requirements.txt; scripts/bench.sh installs all of it.
 """
 
@@ -52,7 +56,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +65,11 @@ SERVER_CPU = 1
 LOAD_CPU = 0
 #: wrk's connections: the figure the issue's targets were measured with.
 CONNECTIONS = 64
+#: h2load's connections and concurrent streams on each: 64 streams in flight, as with wrk's
+#: 64 connections, within every server's SETTINGS_MAX_CONCURRENT_STREAMS (aioweb and
+#: hypercorn 100, nginx 128).
+H2_CONNECTIONS = 4
+H2_STREAMS = 16
 HELLO = b"Hello, World!"
 MESSAGE = {"message": "Hello, World!"}
 UPLOAD_SIZE = 1024 * 1024
@@ -93,21 +102,24 @@ class Peer:
     label: str
     #: What must be importable (None: nginx, an executable).
     module: str | None
-    #: Optional abilities a scenario may need: "static" (a static file handler); an
-    #: HTTP/2 scenario will need "h2".
+    #: Optional abilities a scenario may need: "static" (a static file handler), "h2"
+    #: (cleartext HTTP/2 with prior knowledge).
     features: frozenset[str] = frozenset()
     reference: bool = False
 
 
 STATIC = frozenset({"static"})
+H2 = frozenset({"h2"})
 PEERS = [
-    Peer("aioweb", "aioweb", "aioweb", STATIC),
+    Peer("aioweb", "aioweb", "aioweb", STATIC | H2),
     Peer("aiohttp", "aiohttp", "aiohttp", STATIC),
     Peer("uvicorn", "uvicorn (raw ASGI)", "uvicorn", frozenset()),
     Peer("starlette", "uvicorn + starlette", "starlette", STATIC),
-    Peer("hypercorn", "hypercorn (raw ASGI)", "hypercorn", frozenset()),
+    # hypercorn speaks h2c with prior knowledge on a plain TCP bind by default.
+    Peer("hypercorn", "hypercorn (raw ASGI)", "hypercorn", H2),
     Peer("httptools", "asyncio + httptools (ref)", "httptools", STATIC, reference=True),
-    Peer("nginx", "nginx (ref)", None, STATIC, reference=True),
+    # H2 only when nginx has http_v2_module: main() drops it otherwise.
+    Peer("nginx", "nginx (ref)", None, STATIC | H2, reference=True),
 ]
 PEER_BY_KEY = {p.key: p for p in PEERS}
 #: The memory scenario's servers: the issue's three, plus the Python floor.
@@ -142,7 +154,7 @@ class Context:
 # ---------------------------------------------------------------- processes
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec: get SIGTERM when the benchmark dies, however it dies."""
     pr_set_pdeathsig = 1
     with contextlib.suppress(OSError, AttributeError):
@@ -166,14 +178,42 @@ def nginx_binary() -> str | None:
     return found
 
 
-def write_nginx_conf(ctx: Context, port: int) -> Path:
-    """One single-process nginx on ``port``: the same routes as servers.py."""
+def nginx_has_http2(binary: str) -> bool:
+    """Whether this nginx was built with ngx_http_v2_module (``nginx -V`` says so)."""
+    out = subprocess.run([binary, "-V"], capture_output=True, text=True, check=False)
+    return "--with-http_v2_module" in out.stdout + out.stderr
+
+
+def write_nginx_conf(ctx: Context, port: int, h2c_port: int | None = None) -> Path:
+    """One single-process nginx on ``port``: the same routes as servers.py.
+
+    With ``h2c_port``, the same routes also in cleartext HTTP/2 (prior knowledge) there:
+    before 1.25.1 a ``listen ... http2`` port without TLS speaks h2c only, so HTTP/1.1
+    keeps a port of its own.
+    """
     www = ctx.tmp / "www"
     www.mkdir(exist_ok=True)
     (www / "message.json").write_text(json.dumps(MESSAGE))
     temp = ctx.tmp / "nginx-temp"
     temp.mkdir(exist_ok=True)
     conf = ctx.tmp / "nginx.conf"
+    routes = f"""
+        location = / {{ default_type text/plain; return 200 "Hello, World!"; }}
+        location = /json {{ default_type application/json; alias {www}/message.json; }}
+        location ~ ^/user/(?<id>[^/]+)$ {{ default_type text/plain; return 200 $id; }}
+        # nginx reads and discards the body, then answers the declared length.
+        location = /upload {{
+            client_max_body_size 2m;
+            default_type text/plain;
+            return 200 $content_length;
+        }}
+        location /static/ {{ alias {ctx.static_dir}/; }}
+"""
+    h2c = ""
+    if h2c_port:
+        # sendfile off: with it, nginx 1.22 stalls about 45 ms on each small file it serves
+        # over h2c to a Python client (client_h2.py: 22 sequential GETs/s instead of 2,200).
+        h2c = f"server {{ listen 127.0.0.1:{h2c_port} http2; sendfile off; {routes} }}"
     # master_process off: one process, the PID we started, nothing to reap; still one
     # worker's worth of event loop, like the single-process Python servers.
     conf.write_text(
@@ -197,19 +237,8 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        location = / {{ default_type text/plain; return 200 "Hello, World!"; }}
-        location = /json {{ default_type application/json; alias {www}/message.json; }}
-        location ~ ^/user/(?<id>[^/]+)$ {{ default_type text/plain; return 200 $id; }}
-        # nginx reads and discards the body, then answers the declared length.
-        location = /upload {{
-            client_max_body_size 2m;
-            default_type text/plain;
-            return 200 $content_length;
-        }}
-        location /static/ {{ alias {ctx.static_dir}/; }}
-    }}
+    server {{ listen 127.0.0.1:{port}; {routes} }}
+    {h2c}
 }}
 """
     )
@@ -220,18 +249,28 @@ http {{
 class Server:
     pid: int
     port: int
+    #: Where it speaks h2c with prior knowledge: the same port for the Python servers,
+    #: a second listener for nginx (see write_nginx_conf).
+    h2c_port: int
+
+    def port_for(self, scenario: LoadScenario) -> int:
+        return self.h2c_port if scenario.h2 else self.port
 
 
 @contextlib.contextmanager
 def running(ctx: Context, peer: Peer, profile: Path | None = None) -> Iterator[Server]:
     """Start ``peer`` pinned to the server CPU; yield its PID and port; stop it by PID."""
-    port = free_port()
+    port = h2c_port = free_port()
     log_path = ctx.tmp / f"{peer.key}.log"
     if peer.key == "nginx":
         binary = nginx_binary()
         if binary is None:
             raise BenchError("nginx not installed")
-        conf = write_nginx_conf(ctx, port)
+        if "h2" in peer.features:
+            h2c_port = free_port()
+            while h2c_port == port:
+                h2c_port = free_port()
+        conf = write_nginx_conf(ctx, port, h2c_port if h2c_port != port else None)
         cmd = [binary, "-p", f"{ctx.tmp}/", "-c", str(conf), "-e", str(ctx.tmp / "nginx.log")]
         stop_signal = signal.SIGTERM
     else:
@@ -246,11 +285,11 @@ def running(ctx: Context, peer: Peer, profile: Path | None = None) -> Iterator[S
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     try:
         wait_listening(proc, port, log_path)
-        yield Server(proc.pid, port)
+        yield Server(proc.pid, port, h2c_port)
     finally:
         if proc.poll() is None:
             proc.send_signal(stop_signal)
@@ -291,7 +330,7 @@ def wrk(ctx: Context, port: int, path: str, script: Path | None = None, seconds:
             capture_output=True,
             text=True,
             timeout=seconds + 30,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     except subprocess.TimeoutExpired as exc:
         raise BenchError("wrk did not finish in time") from exc
@@ -327,8 +366,96 @@ def expect(port: int, method: str, path: str, want: bytes, body: bytes | None = 
         raise BenchError(f"{method} {path}: status {status}, {len(got)} bytes: {got[:40]!r}")
 
 
-# One function per scenario, so a new one (an h2load run with 64 streams against the
-# servers that have the "h2" feature) is one function and one line in LOAD_SCENARIOS.
+# ---------------------------------------------------------------- load: h2load
+
+
+def h2load(ctx: Context, port: int, path: str) -> float:
+    """Drive ``path`` over h2c with h2load for --duration seconds; return requests/s.
+
+    After ``ctx.warmup`` seconds of warm-up on the same connections (h2load's
+    --warm-up-time, not counted). A run with a failed, errored or timed-out request, a
+    reply that is not 2xx, or a protocol other than h2c is an error, not a number.
+    """
+    cmd = ["h2load", "-t1", f"-c{H2_CONNECTIONS}", f"-m{H2_STREAMS}", f"-D{ctx.duration}"]
+    if ctx.warmup:
+        cmd.append(f"--warm-up-time={ctx.warmup}")
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    try:
+        out = subprocess.run(
+            pin(cmd, LOAD_CPU, ctx),
+            capture_output=True,
+            text=True,
+            timeout=ctx.duration + ctx.warmup + 30,
+            preexec_fn=die_with_parent,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError("h2load did not finish in time") from exc
+    text = out.stdout + out.stderr
+    rate = re.search(r"^finished in [^,]+, ([\d.]+) req/s", text, re.MULTILINE)
+    counts = re.search(
+        r"^requests: .*?(\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout",
+        text,
+        re.MULTILINE,
+    )
+    codes = re.search(r"^status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text, re.M)
+    if out.returncode != 0 or rate is None or counts is None or codes is None:
+        raise BenchError(f"h2load failed: {text.strip()[-300:]}")
+    succeeded, *bad = (int(n) for n in counts.groups())
+    if any(bad) or not succeeded:
+        raise BenchError(f"h2load: {counts.group(0)}")
+    if any(int(n) for n in codes.groups()):
+        raise BenchError(f"h2load: {codes.group(0)}")
+    if "Application protocol: h2c" not in text:
+        raise BenchError("h2load did not negotiate h2c")
+    return float(rate.group(1))
+
+
+def h2_fetch(port: int, path: str) -> tuple[int, bytes]:
+    """One GET over h2c with prior knowledge, with the h2 library: status and body."""
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.exceptions
+
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(header_encoding="ascii"))
+    conn.initiate_connection()
+    request = [(":method", "GET"), (":scheme", "http"), (":path", path)]
+    conn.send_headers(1, [*request, (":authority", f"127.0.0.1:{port}")], end_stream=True)
+    status, body = 0, bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(conn.data_to_send())
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                raise BenchError(f"GET {path} over h2c: connection closed")
+            try:
+                events = conn.receive_data(data)
+            except h2.exceptions.H2Error as exc:
+                raise BenchError(f"GET {path} over h2c: {exc!r}") from exc
+            for event in events:
+                if isinstance(event, h2.events.ResponseReceived):
+                    status = int(dict(event.headers)[":status"])
+                elif isinstance(event, h2.events.DataReceived):
+                    body += event.data
+                    conn.acknowledge_received_data(event.flow_controlled_length, 1)
+                elif isinstance(event, h2.events.StreamEnded):
+                    return status, bytes(body)
+                elif isinstance(event, (h2.events.StreamReset, h2.events.ConnectionTerminated)):
+                    raise BenchError(f"GET {path} over h2c: {event}")
+            sock.sendall(conn.data_to_send())
+
+
+def expect_h2(port: int, path: str, want: bytes) -> None:
+    """The h2c counterpart of expect(): one checked reply before the load."""
+    try:
+        status, got = h2_fetch(port, path)
+    except (OSError, KeyError, ValueError) as exc:
+        raise BenchError(f"GET {path} over h2c: {exc!r}") from exc
+    if status != 200 or got.replace(b" ", b"") != want.replace(b" ", b""):
+        raise BenchError(f"GET {path} over h2c: status {status}, {len(got)} bytes: {got[:40]!r}")
+
+
+# One function per scenario: a new one is one function and one line in LOAD_SCENARIOS.
 
 
 def hello(ctx: Context, port: int) -> float:
@@ -356,6 +483,16 @@ def static_file(ctx: Context, port: int) -> float:
     return wrk(ctx, port, f"/static/{STATIC_NAME}")
 
 
+def h2_hello(ctx: Context, port: int) -> float:
+    expect_h2(port, "/", HELLO)
+    return h2load(ctx, port, "/")
+
+
+def h2_json(ctx: Context, port: int) -> float:
+    expect_h2(port, "/json", json.dumps(MESSAGE).encode())
+    return h2load(ctx, port, "/json")
+
+
 @dataclass(frozen=True)
 class LoadScenario:
     key: str
@@ -365,6 +502,11 @@ class LoadScenario:
     needs: str | None = None
     missing: str = ""
 
+    @property
+    def h2(self) -> bool:
+        """Driven by h2load over h2c, not by wrk over HTTP/1.1."""
+        return self.needs == "h2"
+
 
 LOAD_SCENARIOS = [
     LoadScenario("hello", "hello world", hello),
@@ -372,6 +514,8 @@ LOAD_SCENARIOS = [
     LoadScenario("path", "path parameter", path_param),
     LoadScenario("upload", "1 MiB POST body", upload),
     LoadScenario("static", "64 KiB static file", static_file, "static", "n/a: no static files"),
+    LoadScenario("h2", "HTTP/2 hello world", h2_hello, "h2", "n/a: no h2c"),
+    LoadScenario("h2json", "HTTP/2 JSON", h2_json, "h2", "n/a: no h2c"),
 ]
 SCENARIO_BY_KEY = {s.key: s for s in LOAD_SCENARIOS}
 OTHER_SCENARIOS = ["memory", "import"]
@@ -625,6 +769,17 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+def h2load_version() -> str:
+    if shutil.which("h2load") is None:
+        return "not installed"
+    out = subprocess.run(["h2load", "--version"], capture_output=True, text=True, check=False)
+    version = out.stdout.strip().rpartition("/")[2] or "?"
+    return (
+        f"{version}, 1 thread, {H2_CONNECTIONS} connections x {H2_STREAMS} streams,"
+        " h2c with prior knowledge"
+    )
+
+
 def environment(ctx: Context) -> dict[str, str]:
     cpu = "?"
     with contextlib.suppress(OSError):
@@ -644,11 +799,12 @@ def environment(ctx: Context) -> dict[str, str]:
         "python": platform.python_version(),
         "loop": ctx.loop,
         "pinned": (
-            f"servers on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}"
+            f"servers on CPU {SERVER_CPU}, wrk and h2load on CPU {LOAD_CPU}"
             if ctx.pinned
             else "NOT pinned (taskset missing or one CPU)"
         ),
         "wrk": f"{wrk_version[0] if wrk_version else '?'}, 1 thread, {CONNECTIONS} connections",
+        "h2load": h2load_version(),
         "nginx": nginx_version,
     }
     for dist in ("aioweb", "aiohttp", "uvicorn", "starlette", "hypercorn", "httptools", "httpx"):
@@ -669,17 +825,21 @@ def run_load(
         shift = round_no % len(peers)
         for peer in peers[shift:] + peers[:shift]:
             ctx.check_deadline()
+            runnable = [s for s in scenarios if not s.needs or s.needs in peer.features]
+            for s in scenarios:
+                if s not in runnable:
+                    results.note("load", s.key, peer.key, s.missing)
+            if not runnable:
+                continue
             try:
                 with running(ctx, peer) as server:
-                    if ctx.warmup:
+                    # h2load warms its own connections up (--warm-up-time).
+                    if ctx.warmup and not all(s.h2 for s in runnable):
                         wrk(ctx, server.port, "/", seconds=ctx.warmup)
-                    for s in scenarios:
-                        if s.needs and s.needs not in peer.features:
-                            results.note("load", s.key, peer.key, s.missing)
-                            continue
+                    for s in runnable:
                         ctx.check_deadline()
                         try:
-                            rps = s.run(ctx, server.port)
+                            rps = s.run(ctx, server.port_for(s))
                         except BenchError as exc:
                             results.note("load", s.key, peer.key, "failed")
                             print(f"  {peer.key} {s.key}: {exc}", file=sys.stderr)
@@ -691,7 +851,7 @@ def run_load(
                         )
             except BenchError as exc:
                 print(f"  {peer.key}: {exc}", file=sys.stderr)
-                for s in scenarios:
+                for s in runnable:
                     results.note("load", s.key, peer.key, "failed")
 
 
@@ -739,7 +899,7 @@ def profile(ctx: Context, peer: Peer, scenario: LoadScenario) -> None:
     """Run one scenario against one server under cProfile; print the top 25 by own time."""
     stats = ctx.tmp / "server.prof"
     with running(ctx, peer, profile=stats) as server:
-        rps = scenario.run(ctx, server.port)
+        rps = scenario.run(ctx, server.port_for(scenario))
     print(f"{peer.key} {scenario.title}: {rps:,.0f} req/s under cProfile ({ctx.loop} loop)")
     out = io.StringIO()
     pstats.Stats(str(stats), stream=out).sort_stats("tottime").print_stats(25)
@@ -747,7 +907,7 @@ def profile(ctx: Context, peer: Peer, scenario: LoadScenario) -> None:
 
 
 def py_spy(ctx: Context, peer: Peer, scenario: LoadScenario) -> None:
-    """Sample one server with py-spy while wrk drives ``scenario``; print the hot frames.
+    """Sample one server with py-spy while wrk or h2load drives ``scenario``; print hot frames.
 
     Unlike cProfile, sampling costs the server little, so the shares are those of a
     normal run. Needs py-spy (pip) and the right to ptrace the server (root, or
@@ -758,16 +918,16 @@ def py_spy(ctx: Context, peer: Peer, scenario: LoadScenario) -> None:
         sys.exit("py-spy is needed: pip install py-spy")
     raw = ctx.tmp / "py-spy.txt"
     with running(ctx, peer) as server:
-        scenario.run(ctx, server.port)  # the reply check and a warm-up
+        scenario.run(ctx, server.port_for(scenario))  # the reply check and a warm-up
         record = ["record", "-p", str(server.pid), "-d", str(ctx.duration), "-r", "200"]
         spy = subprocess.Popen(
             [binary, *record, "-f", "raw", "-o", str(raw)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
-        rps = scenario.run(ctx, server.port)
+        rps = scenario.run(ctx, server.port_for(scenario))
         _, err = spy.communicate(timeout=ctx.duration + 30)
     if spy.returncode != 0 or not raw.exists():
         sys.exit(f"py-spy failed: {err.strip()[-300:]}")
@@ -810,8 +970,12 @@ def available(peer: Peer) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, help="interleaved rounds (3; --quick: 1)")
-    parser.add_argument("--duration", type=int, help="seconds per wrk run (5; --quick: 2)")
-    parser.add_argument("--warmup", type=int, help="seconds of wrk per server start (1)")
+    parser.add_argument(
+        "--duration", type=int, help="seconds per wrk or h2load run (5; --quick: 2)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, help="seconds of wrk per server start, of h2load per run (1)"
+    )
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument("--conns", type=int, help="idle connections (10,000; --quick: 1,000)")
     parser.add_argument("--import-runs", type=int, help="runs per import (9; --quick: 3)")
@@ -841,14 +1005,28 @@ def main() -> None:
     chosen = pick(args.scenarios, keys, "scenarios")
     peers = [PEER_BY_KEY[k] for k in pick(args.servers, list(PEER_BY_KEY), "servers")]
 
-    if shutil.which("wrk") is None and any(k in SCENARIO_BY_KEY for k in chosen):
+    scenarios = [SCENARIO_BY_KEY[k] for k in chosen if k in SCENARIO_BY_KEY]
+    if shutil.which("wrk") is None and not all(s.h2 for s in scenarios):
         sys.exit("wrk is needed: apt-get install wrk (or run scripts/bench.sh)")
+    if any(s.h2 for s in scenarios):
+        if shutil.which("h2load") is None:
+            sys.exit("h2load is needed: apt-get install nghttp2-client (or run scripts/bench.sh)")
+        if importlib.util.find_spec("h2") is None:
+            sys.exit("h2 is needed: pip install -r bench/requirements.txt")
     if args.loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
         sys.exit("uvloop is needed for --loop uvloop: pip install -r bench/requirements.txt")
     pinned = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
     if not pinned:
         print("note: not pinning (needs 2 CPUs and taskset)", file=sys.stderr)
     results = Results()
+    nginx = nginx_binary()
+    if nginx and not nginx_has_http2(nginx):
+        # Debian's nginx-light has it (1.22.1 in bookworm); other builds may not.
+        why = "n/a: nginx without http_v2_module"
+        for s in scenarios:
+            if s.h2:
+                results.note("load", s.key, "nginx", why)
+        peers = [replace(p, features=p.features - H2) if p.key == "nginx" else p for p in peers]
     usable = []
     for peer in peers:
         why = available(peer)
@@ -858,7 +1036,6 @@ def main() -> None:
                 results.note("load", key, peer.key, "not installed")
         else:
             usable.append(peer)
-    scenarios = [SCENARIO_BY_KEY[k] for k in chosen if k in SCENARIO_BY_KEY]
     memory_peers = [p for p in usable if p.key in MEMORY_PEERS]
 
     with tempfile.TemporaryDirectory(prefix="aioweb-bench-") as tmp:
@@ -875,11 +1052,14 @@ def main() -> None:
         env = environment(ctx)
         load_before = os.getloadavg()
         started = time.monotonic()
-        runs = len(usable) * len(scenarios) * rounds
+        pairs = [s for p in usable for s in scenarios if not s.needs or s.needs in p.features]
+        runs = len(pairs) * rounds
+        h2_runs = sum(s.h2 for s in pairs) * rounds
+        seconds = runs * duration + h2_runs * warmup + len(usable) * rounds * (warmup + 1)
         print(
-            f"{runs} wrk runs of {duration} s, about "
-            f"{runs * duration / 60 + len(usable) * rounds * (warmup + 1) / 60:.0f} min"
-            f" (stops after {args.max_seconds:.0f} s)",
+            f"{runs} wrk and h2load runs of {duration} s, about "
+            + (f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds} s")
+            + f" (stops after {args.max_seconds:.0f} s)",
             file=sys.stderr,
         )
         try:
@@ -901,6 +1081,7 @@ def main() -> None:
         env["run"] = (
             f"{rounds} interleaved round(s)"
             + (f", wrk {duration} s per scenario after {warmup} s of warm-up" if scenarios else "")
+            + (", h2load the same" if any(s.h2 for s in scenarios) else "")
             + f"; {time.monotonic() - started:.0f} s in all; load average (1 min)"
             f" {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after"
         )

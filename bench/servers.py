@@ -13,10 +13,13 @@ Run as ``python bench/servers.py FRAMEWORK PORT [--loop uvloop] [--static DIR]``
 Frameworks: ``aioweb``, ``aiohttp``, ``uvicorn`` (a raw ASGI app, no framework),
 ``starlette`` (on uvicorn), ``hypercorn`` (the same raw ASGI app, HTTP/1.1 on h11) and
 ``httptools``: a minimal ``asyncio.Protocol`` + httptools server, the most a Python
-server on this event loop can do, as a reference. Every server keeps idle keep-alive
-connections for 75 s (aiohttp's default; uvicorn's and hypercorn's is 5 s), so the memory
-scenario's idle connections stay open, writes no access log, and stops on SIGINT or
-SIGTERM, or by itself after ``--max-lifetime`` seconds.
+server on this event loop can do, as a reference. aioweb and hypercorn also speak
+cleartext HTTP/2 with prior knowledge on the same port, both by default (hypercorn on
+h2). Every server keeps idle keep-alive connections for 75 s (aiohttp's default;
+uvicorn's and hypercorn's is 5 s), so the memory scenario's idle connections stay open,
+serves any number of requests on one connection (hypercorn's default closes it after
+1,000), writes no access log, and stops on SIGINT or SIGTERM, or by itself after
+``--max-lifetime`` seconds.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from typing import Any
 HELLO = b"Hello, World!"
 MESSAGE = {"message": "Hello, World!"}
 KEEPALIVE = 75.0
+#: Requests per keep-alive connection before the server closes it: as good as unlimited,
+#: as in run.py's nginx.conf (keepalive_requests).
+KEEPALIVE_MAX_REQUESTS = 1_000_000
 CLIENT_MAX_SIZE = 2 * 1024 * 1024
 
 
@@ -198,6 +204,9 @@ def run_hypercorn(port: int, loop: str, static: str | None) -> None:
     config.bind = [f"127.0.0.1:{port}"]
     config.accesslog = None
     config.keep_alive_timeout = KEEPALIVE
+    # Its default closes a connection after 1,000 requests (HTTP/2: a GOAWAY that fails
+    # h2load's in-flight streams); like nginx.conf's keepalive_requests, no limit here.
+    config.keep_alive_max_requests = KEEPALIVE_MAX_REQUESTS
     config.backlog = 1024
 
     async def main() -> None:
