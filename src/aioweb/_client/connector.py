@@ -509,6 +509,12 @@ class BaseConnector:
                 return self._lend(key, protocol, reused=False)
             self._h2.setdefault(key, []).append(protocol)
             protocol.on_retire = functools.partial(self._h2_retired, key)
+            # The server's SETTINGS (its stream limit) come first on every HTTP/2
+            # connection: wait for them, so a burst of requests never exceeds a limit
+            # below 100 (the ``connect`` timeout bounds this wait like the handshake).
+            await asyncio.shield(protocol.ready)
+            if not protocol.has_capacity:
+                continue
             return self._lend(key, protocol.open_stream(scheme), reused=False)
 
     def _h2_retired(self, key: ConnectionKey, protocol: H2ClientProtocol) -> None:
@@ -825,9 +831,10 @@ class TCPConnector(BaseConnector):
     def _ssl_context_for(self, key: ConnectionKey, *, http2: bool = False) -> ssl.SSLContext:
         value = key.ssl if key.ssl is not True else self._ssl
         if isinstance(value, ssl.SSLContext):
-            if http2:
-                # The caller's own context: it is told to offer h2 (documented).
-                value.set_alpn_protocols(["h2", "http/1.1"])
+            # The caller's own context: its ALPN list is set for each connection (it is
+            # read when the TLS handshake starts), so one context serves HTTP/2 sessions
+            # and HTTP/1.1 ones (WebSocket handshakes among them) alike.
+            value.set_alpn_protocols(["h2", "http/1.1"] if http2 else ["http/1.1"])
             return value
         if value is False or isinstance(value, Fingerprint):
             return _insecure_context_h2() if http2 else _insecure_context()

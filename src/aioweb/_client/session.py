@@ -1034,7 +1034,11 @@ class ClientSession:
                     return await self._send_on(connection, req, traces, settings, history)
                 except _StaleConnectionError as stale:
                     if fresh:
-                        raise stale.error from None
+                        error = stale.error
+                        if not isinstance(error, ClientError):
+                            # e.g. an HTTP/2 refusal twice in a row: still a ClientError
+                            error = ServerDisconnectedError(str(error) or None)
+                        raise error from None
                     fresh = True  # once, on a new connection
                     req.rewind_body()
 

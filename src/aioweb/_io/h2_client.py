@@ -432,19 +432,24 @@ class H2RequestWriter:
             raise stream._exception or stream.errors.connection_reset(
                 "Cannot write request: stream closed"
             )
-        if not conn.reusable:
-            # GOAWAY arrived (or the socket closed) before this request left: it was not
-            # processed, so the session retries it on a new connection.
+        full = conn.session.open_streams >= conn.session.peer_max_concurrent_streams
+        if not conn.reusable or full:
+            # GOAWAY arrived (or the socket closed, or the server lowered its stream limit)
+            # before this request left: it was not processed, so the session retries it.
+            refused = RefusedStreamError("HTTP/2 connection cannot take this request")
             stream.refused = True
             stream.finished = True
+            stream._fail(refused)  # a reader waiting in read_head() must wake too
             conn._stream_done(stream, reset_code=None)
-            raise RefusedStreamError("HTTP/2 connection is going away")
+            raise refused
         try:
             stream_id = conn.session.send_request(head, end_stream=end_stream)
         except ValueError as exc:
+            error = LocalProtocolError(str(exc))
             stream.finished = True
+            stream._fail(error)
             conn._stream_done(stream, reset_code=None)
-            raise LocalProtocolError(str(exc)) from exc
+            raise error from exc
         stream.stream_id = stream_id
         conn._reserved -= 1
         conn.streams[stream_id] = stream
@@ -534,6 +539,9 @@ class H2ClientProtocol(asyncio.Protocol):
         self._write_flow = WriteFlow(loop)
         self._goaway = False
         self._timer: asyncio.TimerHandle | None = None
+        #: Resolved when the server's first SETTINGS arrived (or the connection ended):
+        #: until then its stream limit is unknown.
+        self.ready: asyncio.Future[None] = loop.create_future()
         #: Called once when the connection can take no more streams (GOAWAY, closed).
         self.on_retire: Callable[[H2ClientProtocol], None] | None = None
 
@@ -552,6 +560,8 @@ class H2ClientProtocol(asyncio.Protocol):
     @property
     def has_capacity(self) -> bool:
         """Whether a stream can be opened now without exceeding the server's limit."""
+        if not self.ready.done():
+            return False  # the server's stream limit is not known yet
         active = len(self.streams) + self._reserved
         return self.reusable and active < self.session.peer_max_concurrent_streams
 
@@ -652,6 +662,8 @@ class H2ClientProtocol(asyncio.Protocol):
         streams = self.streams
         for event in events:
             if isinstance(event, SettingsChanged):
+                if not self.ready.done():
+                    self.ready.set_result(None)
                 self._wake_all()
                 continue
             if isinstance(event, GoAway):
@@ -698,6 +710,8 @@ class H2ClientProtocol(asyncio.Protocol):
             self.close()
 
     def _retire(self) -> None:
+        if not self.ready.done():
+            self.ready.set_result(None)
         callback = self.on_retire
         if callback is not None:
             self.on_retire = None

@@ -150,6 +150,20 @@ class _Connection(h2.connection.H2Connection):
         reset = hyperframe.frame.RstStreamFrame(stream_id, ErrorCodes.REFUSED_STREAM)
         return [reset], []
 
+    def _receive_goaway_frame(
+        self, frame: hyperframe.frame.GoAwayFrame
+    ) -> tuple[list[hyperframe.frame.Frame], list[h2.events.Event]]:
+        frames, events = super()._receive_goaway_frame(frame)
+        if self.config.client_side and any(
+            stream_id <= frame.last_stream_id and not stream.closed
+            for stream_id, stream in self.streams.items()
+        ):
+            # h2 closes its state machine on any GOAWAY, which would refuse the responses
+            # of the streams the server promised to finish (s6.8): keep it open for them.
+            # The client opens no new stream after GOAWAY (H2ClientProtocol checks).
+            self.state_machine.state = h2.connection.ConnectionState.CLIENT_OPEN
+        return frames, events
+
     def graceful_goaway(self, last_stream_id: int) -> None:
         """Queue GOAWAY NO_ERROR, leaving the streams up to ``last_stream_id`` open."""
         self._prepare_for_sending([hyperframe.frame.GoAwayFrame(0, last_stream_id, 0)])
@@ -196,8 +210,9 @@ class H2Session:
                 h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: limits.max_header_list_size,
                 h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: limits.initial_window_size,
                 h2.settings.SettingCodes.ENABLE_PUSH: 0,
-                # RFC 8441: a server that offers WebSockets over HTTP/2 says so.
-                h2.settings.SettingCodes.ENABLE_CONNECT_PROTOCOL: 0 if client_side else 1,
+                # RFC 8441 (WebSockets over HTTP/2) is not served: never advertise it,
+                # or a browser could try an extended CONNECT and get 405.
+                h2.settings.SettingCodes.ENABLE_CONNECT_PROTOCOL: 0,
             },
         )
         conn.decoder.max_header_list_size = limits.max_header_list_size
