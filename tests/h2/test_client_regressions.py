@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import trustme
 
 import aioweb
@@ -128,3 +129,24 @@ def test_server_does_not_advertise_websockets_over_http2() -> None:
     client.initiate()
     client.receive_data(server.data_to_send(), 0.0)
     assert client._h2.remote_settings.enable_connect_protocol == 0
+
+
+async def test_prior_knowledge_against_an_http1_only_site_fails_fast() -> None:
+    """An HTTP/1.1-only site answers the preface with 400 and closes: one clear error,
+    not an endless loop of new connections."""
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="page")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, http2=False)
+    await site.start()
+    try:
+        async with aioweb.ClientSession(http2=True, http1=False) as session:
+            with pytest.raises(aioweb.ServerDisconnectedError):
+                await asyncio.wait_for(session.get(f"http://127.0.0.1:{site.port}/"), 10)
+    finally:
+        await runner.cleanup()

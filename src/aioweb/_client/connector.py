@@ -513,6 +513,14 @@ class BaseConnector:
             # connection: wait for them, so a burst of requests never exceeds a limit
             # below 100 (the ``connect`` timeout bounds this wait like the handshake).
             await asyncio.shield(protocol.ready)
+            if not protocol.reusable:
+                # Closed before its SETTINGS (e.g. an HTTP/1.1-only server answered the
+                # preface with 400): opening another would loop, so the request fails.
+                from aioweb._client.exceptions import ServerDisconnectedError
+
+                raise ServerDisconnectedError(
+                    f"{key.host}:{key.port} closed the HTTP/2 connection before its SETTINGS"
+                )
             if not protocol.has_capacity:
                 continue
             return self._lend(key, protocol.open_stream(scheme), reused=False)
