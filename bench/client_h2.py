@@ -61,6 +61,8 @@ from typing import Any
 
 from run import die_with_parent, free_port, nginx_binary, nginx_has_http2
 
+from client import pinning
+
 CLIENTS = ["aioweb h2", "httpx h2", "aioweb h1"]
 SERVER_CPU = 1
 CLIENT_CPU = 0
@@ -230,10 +232,6 @@ def open_connections(port: int) -> int:
                 if fields[3] == "01" and int(fields[1].rpartition(":")[2], 16) == port:
                     count += 1
     return count
-
-
-def pinning() -> bool:
-    return (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
 
 
 # ---------------------------------------------------------------- the clients

@@ -395,11 +395,28 @@ class BaseConnector:
                 return self._lend(key, idle, reused=True)
             if pool.reserve(key):
                 break
-            for trace in traces:
-                await trace.send_connection_queued_start()
-            await pool.wait_for_slot(key)
-            for trace in traces:
-                await trace.send_connection_queued_end()
+            await self._wait_for_slot(key, traces)
+        protocol = await self._open_reserved(req, key, traces, timeout)
+        # Not asked for HTTP/2 (_wants_h2 was False), so _open made an HTTP/1.1 socket.
+        return self._lend(key, cast(ClientProtocol, protocol), reused=False)
+
+    async def _wait_for_slot(self, key: ConnectionKey, traces: Sequence[Trace]) -> None:
+        """The pool is full: wait (FIFO) until a slot for ``key`` may be free."""
+        for trace in traces:
+            await trace.send_connection_queued_start()
+        await self._pool.wait_for_slot(key)
+        for trace in traces:
+            await trace.send_connection_queued_end()
+
+    async def _open_reserved(
+        self,
+        req: ConnectionRequest,
+        key: ConnectionKey,
+        traces: Sequence[Trace],
+        timeout: ClientTimeout,
+    ) -> ClientProtocol | H2ClientProtocol:
+        """Open a connection in the slot reserved for ``key``; the slot is freed on failure."""
+        pool = self._pool
         try:
             for trace in traces:
                 await trace.send_connection_create_start()
@@ -416,8 +433,7 @@ class BaseConnector:
 
             raise ClientConnectionError("Connector is closed.")
         pool.connected(key, protocol)
-        # Not asked for HTTP/2 (_wants_h2 was False), so _open made an HTTP/1.1 socket.
-        return self._lend(key, cast(ClientProtocol, protocol), reused=False)
+        return protocol
 
     def _wants_h2(self, req: ConnectionRequest) -> bool:
         return (
@@ -471,37 +487,14 @@ class BaseConnector:
             self._h2_opening[key] = opening
             try:
                 while not pool.reserve(key):
-                    for trace in traces:
-                        await trace.send_connection_queued_start()
-                    await pool.wait_for_slot(key)
-                    for trace in traces:
-                        await trace.send_connection_queued_end()
-            except BaseException:
-                del self._h2_opening[key]
-                opening.set_result(None)
-                raise
-            try:
-                for trace in traces:
-                    await trace.send_connection_create_start()
-                protocol = await self._open(req, traces, timeout)
-                for trace in traces:
-                    await trace.send_connection_create_end()
-            except BaseException:
-                pool.connect_failed(key)
-                raise
+                    await self._wait_for_slot(key, traces)
+                protocol = await self._open_reserved(req, key, traces, timeout)
             finally:
                 del self._h2_opening[key]
                 opening.set_result(None)
-            if self._closed:
-                protocol.close()
-                pool.connect_failed(key)
-                from aioweb._client.exceptions import ClientConnectionError
-
-                raise ClientConnectionError("Connector is closed.")
-            pool.connected(key, protocol)
             if isinstance(protocol, ClientProtocol):
                 if not getattr(req, "http1", True):
-                    self._pool.release(protocol, keep=False)
+                    pool.release(protocol, keep=False)
                     raise ClientConnectorError(
                         key, OSError(f"{key.host} does not speak HTTP/2 (ALPN chose HTTP/1.1)")
                     )

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
-from typing import Final, Protocol, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from aioweb._io.flow import WriteFlow
 from aioweb._io.h1_server import UpgradedReceiver
@@ -56,6 +56,7 @@ __all__ = [
     "ClientProtocol",
     "RequestWriter",
     "ResponseSettings",
+    "SockReadTimer",
     "response_decoder",
 ]
 
@@ -120,9 +121,37 @@ class ResponseSettings:
         self.timer = timer
 
 
-class _TimerHost(Protocol):
-    def _arm_read_timer(self) -> None: ...
-    def _disarm_read_timer(self) -> None: ...
+class SockReadTimer:
+    """``sock_read`` for one exchange: at most ``read_timeout`` seconds between arrivals.
+
+    Mixed into the HTTP/1.1 protocol and the HTTP/2 stream; each provides ``_loop``,
+    ``_settings`` and ``_on_read_timeout()``.
+    """
+
+    _loop: asyncio.AbstractEventLoop
+    _settings: ResponseSettings
+    _read_timer: asyncio.TimerHandle | None = None
+
+    if TYPE_CHECKING:
+
+        def _on_read_timeout(self) -> None:
+            """The deadline passed (each class that mixes this in says what that means)."""
+
+    def _arm_read_timer(self) -> None:
+        """(Re)start the deadline from now."""
+        timeout = self._settings.read_timeout
+        self._disarm_read_timer()
+        if timeout:
+            self._read_timer = self._loop.call_later(timeout, self._fire_read_timer)
+
+    def _disarm_read_timer(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
+    def _fire_read_timer(self) -> None:
+        self._read_timer = None
+        self._on_read_timeout()
 
 
 class _ReadTimer:
@@ -130,7 +159,9 @@ class _ReadTimer:
 
     __slots__ = ("_outer", "_protocol")
 
-    def __init__(self, protocol: _TimerHost, outer: AbstractContextManager[object] | None) -> None:
+    def __init__(
+        self, protocol: SockReadTimer, outer: AbstractContextManager[object] | None
+    ) -> None:
         self._protocol = protocol
         self._outer = outer
 
@@ -220,7 +251,7 @@ def response_decoder(
     return _DecoderChain(decoders)
 
 
-class ClientProtocol(asyncio.Protocol):
+class ClientProtocol(SockReadTimer, asyncio.Protocol):
     """One HTTP/1.1 client connection.
 
     Args:
@@ -255,7 +286,7 @@ class ClientProtocol(asyncio.Protocol):
         self._exception: BaseException | None = None
         self._reading_paused = False
         self._write_flow = WriteFlow(loop)
-        self._read_timer: asyncio.TimerHandle | None = None
+        self._read_timer = None
         #: Whether any byte of the current response arrived (a stale keep-alive
         #: connection closes before sending one, which makes a retry safe).
         self.received_any = False
@@ -683,21 +714,7 @@ class ClientProtocol(asyncio.Protocol):
 
     # ------------------------------------------------------------------ sock_read
 
-    def _arm_read_timer(self) -> None:
-        timeout = self._settings.read_timeout
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
-        if timeout:
-            self._read_timer = self._loop.call_later(timeout, self._on_read_timeout)
-
-    def _disarm_read_timer(self) -> None:
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
-
     def _on_read_timeout(self) -> None:
-        self._read_timer = None
         exc = self.errors.read_timeout("Timeout on reading data from socket")
         self._exception = exc
         waiter = self._head_waiter

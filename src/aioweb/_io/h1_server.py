@@ -52,7 +52,14 @@ from aioweb._shared.compression import (
 )
 from aioweb._shared.streams import EMPTY_PAYLOAD, StreamReader
 
-__all__ = ["MessageHandler", "RequestHandler", "end_body", "feed_body", "request_decoder"]
+__all__ = [
+    "BodyTimer",
+    "MessageHandler",
+    "RequestHandler",
+    "end_body",
+    "feed_body",
+    "request_decoder",
+]
 
 server_logger: Final = logging.getLogger("aioweb.server")
 
@@ -97,7 +104,17 @@ class BodyTimeoutError(asyncio.TimeoutError):
     """The client stopped sending the request body for longer than ``body_timeout``."""
 
 
-class _BodyTimer:
+class _BodyTimerHost(Protocol):
+    """What a body timer needs: the HTTP/1.1 connection, or one HTTP/2 stream."""
+
+    @property
+    def body_timeout(self) -> float | None: ...
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop: ...
+    def _on_body_timeout(self) -> None: ...
+
+
+class BodyTimer:
     """The deadline of each body read: a StreamReader ``timer=`` entered around every wait.
 
     If no byte arrives for ``timeout`` seconds the reader fails with
@@ -106,7 +123,7 @@ class _BodyTimer:
 
     __slots__ = ("_handle", "_protocol")
 
-    def __init__(self, protocol: RequestHandler) -> None:
+    def __init__(self, protocol: _BodyTimerHost) -> None:
         self._protocol = protocol
         self._handle: asyncio.TimerHandle | None = None
 
@@ -454,7 +471,7 @@ class RequestHandler(asyncio.Protocol):
         self._disarm()
         if head.content_length or head.chunked:
             payload = StreamReader(
-                self, self._read_bufsize, loop=self._loop, timer=_BodyTimer(self)
+                self, self._read_bufsize, loop=self._loop, timer=BodyTimer(self)
             )
             self._payload = payload
             self._decoder = self._make_decoder(head, payload)

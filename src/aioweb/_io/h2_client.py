@@ -33,6 +33,7 @@ from aioweb._io.flow import WriteFlow
 from aioweb._io.h1_client import (
     ClientErrors,
     ResponseSettings,
+    SockReadTimer,
     _DecoderChain,
     _ReadTimer,
     response_decoder,
@@ -68,7 +69,7 @@ class RefusedStreamError(ConnectionResetError):
     """The server did not process this request (GOAWAY or REFUSED_STREAM): retry it."""
 
 
-class H2ClientStream:
+class H2ClientStream(SockReadTimer):
     """One request/response exchange on an HTTP/2 connection.
 
     It stands where an HTTP/1.1 ``ClientProtocol`` stands for the session and the
@@ -80,6 +81,7 @@ class H2ClientStream:
 
     def __init__(self, conn: H2ClientProtocol, scheme: str) -> None:
         self.conn = conn
+        self._loop = conn._loop
         self.errors = conn.errors
         self.scheme = scheme
         self.stream_id = 0
@@ -91,7 +93,6 @@ class H2ClientStream:
         self._payload: StreamReader | None = None
         self._decoder: _DecoderChain | None = None
         self._exception: BaseException | None = None
-        self._read_timer: asyncio.TimerHandle | None = None
         self._paused = False
         self._sent = False
         self._received = False
@@ -177,7 +178,7 @@ class H2ClientStream:
             return self._head
         if self._exception is not None:
             raise self._exception
-        waiter: asyncio.Future[ResponseHead] = self.conn._loop.create_future()
+        waiter: asyncio.Future[ResponseHead] = self._loop.create_future()
         self._head_waiter = waiter
         self._arm_read_timer()
         try:
@@ -190,7 +191,7 @@ class H2ClientStream:
         """Wait for ``100 Continue``; False if a final response (or an error) came first."""
         if self._head is not None or self._exception is not None:
             return False
-        waiter: asyncio.Future[bool] = self.conn._loop.create_future()
+        waiter: asyncio.Future[bool] = self._loop.create_future()
         self._continue_waiter = waiter
         try:
             return await waiter
@@ -217,7 +218,7 @@ class H2ClientStream:
             self,
             settings.read_bufsize,
             timer=_ReadTimer(self, settings.timer),
-            loop=self.conn._loop,
+            loop=self._loop,
         )
         self._payload = payload
         if settings.auto_decompress:
@@ -352,7 +353,7 @@ class H2ClientStream:
             waiter.set_result(None)
 
     async def _wait_window(self) -> None:
-        waiter = self.conn._loop.create_future()
+        waiter = self._loop.create_future()
         self._window_waiter = waiter
         try:
             await waiter
@@ -361,21 +362,7 @@ class H2ClientStream:
 
     # ------------------------------------------------------------------ sock_read
 
-    def _arm_read_timer(self) -> None:
-        timeout = self._settings.read_timeout
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
-        if timeout:
-            self._read_timer = self.conn._loop.call_later(timeout, self._on_read_timeout)
-
-    def _disarm_read_timer(self) -> None:
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
-
     def _on_read_timeout(self) -> None:
-        self._read_timer = None
         exc = self.errors.read_timeout("Timeout on reading data from socket")
         self._exception = exc
         self._fail(exc)

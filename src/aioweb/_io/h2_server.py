@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING, Final, cast
 from multidict import CIMultiDict
 
 from aioweb._io.flow import WriteFlow
-from aioweb._io.h1_server import BodyTimeoutError, end_body, feed_body, request_decoder
+from aioweb._io.h1_server import (
+    BodyTimeoutError,
+    BodyTimer,
+    end_body,
+    feed_body,
+    request_decoder,
+)
 from aioweb._sansio.errors import LocalProtocolError
 from aioweb._sansio.events import (
     Data,
@@ -63,26 +69,6 @@ if TYPE_CHECKING:
 __all__ = ["H2ServerProtocol", "H2StreamWriter"]
 
 server_logger: Final = logging.getLogger("aioweb.server")
-
-
-class _BodyTimer:
-    """Each wait for request body bytes may last ``body_timeout`` (LIM-11, per stream)."""
-
-    __slots__ = ("_handle", "_stream")
-
-    def __init__(self, stream: _Stream) -> None:
-        self._stream = stream
-        self._handle: asyncio.TimerHandle | None = None
-
-    def __enter__(self) -> None:
-        timeout = self._stream.conn.body_timeout
-        if timeout:
-            self._handle = self._stream.conn._loop.call_later(timeout, self._stream.body_timed_out)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
 
 
 class _Stream:
@@ -156,7 +142,12 @@ class _Stream:
             self.paused = False
             self.conn._ack(self.stream_id)
 
-    def body_timed_out(self) -> None:
+    @property
+    def body_timeout(self) -> float | None:
+        """Seconds each wait for request body bytes may last (the connection's setting)."""
+        return self.conn.body_timeout
+
+    def _on_body_timeout(self) -> None:
         payload = self.payload
         if payload is not None and payload.exception() is None:
             payload.set_exception(BodyTimeoutError("request body timed out"))
@@ -494,7 +485,7 @@ class H2ServerProtocol(asyncio.Protocol):
             payload = EMPTY_PAYLOAD
         else:
             payload = StreamReader(
-                stream, self._read_bufsize, loop=self._loop, timer=_BodyTimer(stream)
+                stream, self._read_bufsize, loop=self._loop, timer=BodyTimer(stream)
             )
             stream.payload = payload
             if self._auto_decompress:

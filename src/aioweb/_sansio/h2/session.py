@@ -6,7 +6,7 @@
   ``ResponseHead`` / ``InformationalResponse``, ``Data``, ``Trailers``, ``EndOfMessage``,
   ``StreamReset``, plus the connection-level events defined here (``WindowOpened``,
   ``SettingsChanged``, ``GoAway``);
-- ``send_head``, ``send_data``, ``send_trailers``, ``end_stream``, ``reset`` and ``goaway``
+- ``send_request``, ``send_head``, ``send_data``, ``reset`` and ``goaway``
   queue frames; ``data_to_send()`` hands the bytes to the I/O layer.
 
 What h2 leaves to the server sits here too: flood budgets (RST_STREAM, PING, SETTINGS and
@@ -225,7 +225,6 @@ class H2Session:
         # Bytes received per stream but not yet consumed by its reader (flow control).
         self._unacked: dict[int, int] = {}
         self._started = False
-        self._settings_seen = False
         self.closed = False
         #: Highest stream the peer opened (a server's GOAWAY names it).
         self.last_peer_stream = 0
@@ -318,7 +317,6 @@ class H2Session:
         elif isinstance(ev, h2.events.WindowUpdated):
             out.append(WindowOpened(ev.stream_id or 0))
         elif isinstance(ev, h2.events.RemoteSettingsChanged):
-            self._settings_seen = True
             self._spend(_Flood.SETTINGS, now)
             out.append(SettingsChanged(self.peer_max_concurrent_streams))
             out.append(WindowOpened(0))  # INITIAL_WINDOW_SIZE may have grown every stream
@@ -412,10 +410,6 @@ class H2Session:
             # The stream closed meanwhile: only the connection window is still ours.
             self._h2.increment_flow_control_window(amount)
 
-    def unconsumed(self, stream_id: int) -> int:
-        """Bytes received for ``stream_id`` that its reader has not taken yet."""
-        return self._unacked.get(stream_id, 0)
-
     def _forget(self, stream_id: int) -> None:
         # A closed stream's unread bytes still hold the connection window: give it back.
         left = self._unacked.pop(stream_id, 0)
@@ -436,30 +430,16 @@ class H2Session:
 
     @property
     def peer_max_concurrent_streams(self) -> int:
-        """How many streams the peer lets us open at once.
-
-        Until its SETTINGS arrive the protocol default is "unlimited"; opening more than
-        100 streams before then would be refused by most servers (h2, nginx, Go all use
-        100 or 128), so 100 is assumed meanwhile (RFC 9113 s6.5.2 recommends >= 100).
-        """
-        value = int(self._h2.remote_settings.max_concurrent_streams)
-        return value if self._settings_seen else min(value, 100)
+        """How many streams the peer lets us open at once (meaningful once its SETTINGS
+        arrived: the client waits for them before opening streams)."""
+        return int(self._h2.remote_settings.max_concurrent_streams)
 
     @property
     def open_streams(self) -> int:
         """Streams we opened that are not closed yet (client side)."""
         return int(self._h2.open_outbound_streams)
 
-    def stream_open(self, stream_id: int) -> bool:
-        """Whether ``stream_id`` may still carry frames from us."""
-        stream = self._h2.streams.get(stream_id)
-        return stream is not None and stream.open and not stream.closed
-
     # ------------------------------------------------------------------ sending
-
-    def next_stream_id(self) -> int:
-        """The identifier a new request stream would get."""
-        return self._h2.get_next_available_stream_id()
 
     def send_request(self, head: RequestHead, *, end_stream: bool) -> int:
         """Open a stream with ``head`` (client side); return its identifier.
@@ -467,7 +447,7 @@ class H2Session:
         Raises:
             ValueError: A header is not allowed in HTTP/2 (nothing was queued).
         """
-        stream_id = self.next_stream_id()
+        stream_id = self._h2.get_next_available_stream_id()
         headers: list[tuple[bytes, bytes]] = [
             (b":method", head.method.encode("ascii")),
         ]
@@ -539,24 +519,11 @@ class H2Session:
             self._h2.end_stream(stream_id)
         return sent
 
-    def send_trailers(self, stream_id: int, headers: Headers) -> None:
-        """End the stream with trailer fields."""
-        fields = [(name.lower(), value) for name, value in headers]
-        self._send_headers(stream_id, fields, True)
-
-    def end_stream(self, stream_id: int) -> None:
-        """End our side of the stream without more data."""
-        self._h2.end_stream(stream_id)
-
     def reset(self, stream_id: int, error_code: int = ErrorCodes.CANCEL) -> None:
         """Reset a stream (RST_STREAM); unknown or closed streams are ignored."""
         self._forget(stream_id)
-        try:
+        with contextlib.suppress(h2.exceptions.ProtocolError):  # closed or unknown stream
             self._h2.reset_stream(stream_id, error_code)
-        except (h2.exceptions.StreamClosedError, h2.exceptions.NoSuchStreamError):
-            pass
-        except h2.exceptions.ProtocolError:
-            pass
 
     def goaway(self, error_code: int = ErrorCodes.NO_ERROR) -> None:
         """Queue GOAWAY naming the last stream the peer opened."""
@@ -571,10 +538,6 @@ class H2Session:
             return
         with contextlib.suppress(h2.exceptions.ProtocolError):
             self._h2.close_connection(error_code, last_stream_id=last)
-
-    def ping(self, opaque: bytes = b"\0" * 8) -> None:
-        """Send a PING (a liveness check)."""
-        self._h2.ping(opaque)
 
 
 def _raw(headers: object) -> list[tuple[bytes, bytes]]:
