@@ -93,7 +93,10 @@ MULTIPART_MAX_PADDING: Final = 1024
 #: Low-water mark of a body ``StreamReader``; it pauses the transport at twice this.
 #: aiohttp 64 KiB (high water 2 x 64 KiB); asyncio's transport default is 64 KiB.
 STREAM_HIGH_WATER: Final = 64 * 1024
-#: ``read_bufsize`` of client responses: aiohttp 256 KiB.
+#: ``ClientSession(read_bufsize=...)`` default: low-water mark of a response body reader,
+#: which pauses the socket at twice it. 256 KiB, as aiohttp 3.14 (``DEFAULT_CHUNK_SIZE =
+#: 2**18``; its 3.14 docs still print 2**16): the most asyncio's selector transport reads
+#: in one ``recv`` (``max_size``), so one read never pauses the transport on its own.
 CLIENT_READ_BUFSIZE: Final = 256 * 1024
 #: Largest output of one decompression step, so a small compressed chunk can never
 #: become a huge allocation (CVE-2025-69223 class). zlib's own default buffer is 16 KiB.

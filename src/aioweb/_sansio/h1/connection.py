@@ -203,7 +203,7 @@ class H1Connection:
             self._feed(backlog)
         events = parser.events
         if events:
-            event = events.popleft()
+            event = events.pop(0)
             if isinstance(event, RemoteProtocolError):
                 self._fail_remote(event)
                 raise event

@@ -109,7 +109,9 @@ class BaseParser:
     def __init__(self, limits: H1Limits) -> None:
         """Create a parser; subclasses then attach their llhttp instance."""
         self.limits = limits
-        self.events: deque[Queued] = deque()
+        # A list, not a deque: it holds a few events at a time, and an idle connection's
+        # empty deque costs 760 bytes against a list's 56 (10,000 idle connections: 7 MB).
+        self.events: list[Queued] = []
         self.heads = 0
         # idle -> head -> body -> idle ...; "switch" once the rest of the bytes belong
         # to another protocol (or await that verdict); "dead" after an error.
@@ -412,7 +414,7 @@ class RequestParser(BaseParser):
         """Move the inner parser's events to ours; True when its message ended,
         False on an error (already queued), None when more bytes are needed."""
         while inner.events:
-            event = inner.events.popleft()
+            event = inner.events.pop(0)
             if isinstance(event, EndOfMessage):
                 return True
             if isinstance(event, RemoteProtocolError):

@@ -196,9 +196,10 @@ class ConnectionState:
         Raises:
             LocalProtocolError: Either side is not DONE.
         """
-        if self.states != {C: DONE, S: DONE}:
+        states = self.states
+        if states[C] is not DONE or states[S] is not DONE:
             raise LocalProtocolError(
-                f"not in a reusable state: client {self.states[C].value}, "
-                f"server {self.states[S].value}"
+                f"not in a reusable state: client {states[C].value}, server {states[S].value}"
             )
-        self.states = {C: IDLE, S: IDLE}
+        states[C] = IDLE  # in place: no new dict per request
+        states[S] = IDLE
