@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import traceback
+import warnings
 import zlib
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from yarl import URL
 
 import aioweb
 from aioweb import web
+from aioweb._testing.leaks import active_tracker
 from clientutil import read_head, read_request, respond, scripted_server
 from serverutil import serve
 
@@ -242,10 +248,171 @@ async def test_released_unread_response_closes_its_connection() -> None:
 
 async def test_unclosed_session_warns() -> None:
     session = aioweb.ClientSession()
-    with pytest.warns(ResourceWarning, match="Unclosed client session"):
+    with reported() as contexts, pytest.warns(ResourceWarning, match="Unclosed client session"):
         session.__del__()
+    assert [c["message"] for c in contexts] == ["Unclosed client session"]
     await session.close()
     gc.collect()
+
+
+# ---------------------------------------------------------------- unclosed: as aiohttp
+
+
+@contextlib.contextmanager
+def reported() -> Iterator[list[dict[str, Any]]]:
+    """Collect what reaches the running loop's exception handler."""
+    loop = asyncio.get_running_loop()
+    contexts: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: contexts.append(context))
+    try:
+        yield contexts
+    finally:
+        loop.set_exception_handler(None)
+
+
+@contextlib.contextmanager
+def debug_mode(enabled: bool) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    before = loop.get_debug()
+    loop.set_debug(enabled)
+    try:
+        yield
+    finally:
+        loop.set_debug(before)
+
+
+@pytest.fixture
+def collectable() -> Iterator[None]:
+    """Let the garbage collector finalize what the test drops: aioweb's leak tracker
+    otherwise keeps every session and connector it records alive until the test ends."""
+    tracker = active_tracker()
+    if tracker is not None:
+        tracker.paused += 1
+    try:
+        yield
+    finally:
+        if tracker is not None:
+            tracker.paused -= 1
+
+
+def _made_at(stack: traceback.StackSummary, marker: str) -> bool:
+    return any(f.filename == __file__ and marker in (f.line or "") for f in stack)
+
+
+def _resource_warnings(caught: list[warnings.WarningMessage]) -> list[warnings.WarningMessage]:
+    return [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["normal", "debug"])
+async def test_collected_unclosed_session_reports_to_the_loop_exception_handler(
+    collectable: None, debug: bool
+) -> None:
+    with debug_mode(debug):
+        session = aioweb.ClientSession()  # marker: session made
+    ident = id(session)
+    with reported() as contexts, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del session
+        gc.collect()
+    assert [c["message"] for c in contexts] == ["Unclosed client session"]
+    context = contexts[0]
+    session = context["client_session"]  # the handler got the session itself
+    try:
+        assert id(session) == ident
+        if debug:
+            # asyncio's default handler prints this stack, which shows the line that
+            # created the session.
+            assert _made_at(context["source_traceback"], "# marker: session made")
+        else:
+            assert "source_traceback" not in context
+        (warning,) = _resource_warnings(caught)
+        assert str(warning.message).startswith("Unclosed client session")
+        assert warning.source is session  # tracemalloc shows where it was allocated
+    finally:
+        await session.close()
+
+
+async def test_collected_unclosed_session_reports_its_connector_and_connections(
+    collectable: None, server: URL
+) -> None:
+    session = aioweb.ClientSession()
+    async with session.get(server / "echo") as resp:
+        await resp.read()
+    connector = session.connector
+    assert connector is not None
+    assert connector.idle_connections == 1
+    del resp, connector
+    with reported() as contexts, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del session
+        gc.collect()
+    assert [c["message"] for c in contexts] == ["Unclosed client session", "Unclosed connector"]
+    session, connector = contexts[0]["client_session"], contexts[1]["connector"]
+    try:
+        assert connector is session.connector
+        assert contexts[1]["connections"] == [f"http://127.0.0.1:{server.port} idle"]
+        # The connector gave its sockets up when it was reported.
+        assert connector.closed
+        assert connector.open_connections == 0
+        assert [(str(w.message).split(" <")[0], w.source) for w in _resource_warnings(caught)] == [
+            ("Unclosed client session", session),
+            ("Unclosed connector", connector),
+        ]
+    finally:
+        await session.close()
+
+
+async def test_collected_unclosed_connector_reports_its_connections_and_traceback(
+    collectable: None, server: URL
+) -> None:
+    with debug_mode(True):
+        connector = aioweb.TCPConnector()  # marker: connector made
+    session = aioweb.ClientSession(connector=connector, connector_owner=False)
+    async with session.get(server / "echo") as resp:
+        await resp.read()
+    await session.close()  # a session that does not own its connector leaves it open
+    del resp
+    with reported() as contexts, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del connector
+        gc.collect()
+    assert [c["message"] for c in contexts] == ["Unclosed connector"]
+    connector = contexts[0]["connector"]
+    try:
+        assert contexts[0]["connections"] == [f"http://127.0.0.1:{server.port} idle"]
+        assert connector.open_connections == 0
+        assert _made_at(contexts[0]["source_traceback"], "# marker: connector made")
+        (warning,) = _resource_warnings(caught)
+        assert str(warning.message).startswith("Unclosed connector")
+        assert warning.source is connector
+    finally:
+        await connector.close()
+
+
+async def test_collected_unclosed_connector_without_connections_is_quiet(
+    collectable: None,
+) -> None:
+    """As aiohttp: nothing leaks, so nothing is reported (a connector made and never used
+    is common in tests and in code that fails before its first request)."""
+    with reported() as contexts, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        connector = aioweb.TCPConnector()
+        del connector
+        gc.collect()
+    assert contexts == []
+    assert _resource_warnings(caught) == []
+
+
+async def test_unclosed_session_reaches_the_handler_even_when_warnings_are_errors() -> None:
+    """``-W error`` (and this suite's filterwarnings) turns the warning into an exception
+    inside ``__del__``; the exception handler must still have been told."""
+    session = aioweb.ClientSession()
+    with reported() as contexts, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ResourceWarning, match="Unclosed client session"):
+            session.__del__()
+    assert [c["message"] for c in contexts] == ["Unclosed client session"]
+    await session.close()
 
 
 async def test_detach_leaves_the_connector_open(server: URL) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import json
+import sys
+import warnings
+from collections.abc import AsyncIterator
 
 import pytest
 from yarl import URL
@@ -226,6 +230,87 @@ async def test_base_url_joins_relative_paths(server: URL) -> None:
             assert (await resp.json())["path"] == "/echo"
 
 
+# ---------------------------------------------------------------- base_url (aiohttp 3.14)
+
+
+@pytest.fixture
+async def path_server() -> AsyncIterator[URL]:
+    """Answers every path with the path and query it received."""
+
+    async def where(request: web.Request) -> web.Response:
+        return web.Response(text=request.path_qs)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", where)
+    async with serve(app, "tcp") as served:
+        yield URL(served.url)
+
+
+@pytest.mark.parametrize(
+    ("base_path", "request_url", "received"),
+    [
+        ("/api/", "users", "/api/users"),
+        ("/api/", "users?page=2", "/api/users?page=2"),
+        ("/api/v1/", "../v2/users", "/api/v2/users"),
+        ("/api/", "", "/api/"),
+        # RFC 3986 s5.2: a leading "/" replaces the base's whole path.
+        ("/api/", "/users", "/users"),
+        # An origin's path is "/": both spellings of it, both kinds of request path.
+        ("", "users", "/users"),
+        ("", "/users", "/users"),
+        ("/", "users", "/users"),
+    ],
+)
+async def test_base_url_is_joined_to_relative_urls_by_rfc_3986(
+    path_server: URL, base_path: str, request_url: str, received: str
+) -> None:
+    base = str(path_server.origin()) + base_path
+    async with aioweb.ClientSession(base_url=base) as session:
+        async with session.get(request_url) as resp:
+            assert await resp.text() == received
+            assert resp.url.path_qs == received
+
+
+async def test_base_url_does_not_apply_to_absolute_urls(path_server: URL) -> None:
+    async with aioweb.ClientSession(base_url=path_server / "api/") as session:
+        async with session.get(path_server.with_path("/elsewhere")) as resp:
+            assert await resp.text() == "/elsewhere"
+        async with session.get(str(path_server.with_path("/other"))) as resp:
+            assert await resp.text() == "/other"
+
+
+@pytest.mark.parametrize("as_url", [False, True], ids=["str", "URL"])
+async def test_base_url_path_without_trailing_slash_is_refused(as_url: bool) -> None:
+    """aiohttp 3.14 raises here, rather than resolving "users" to /users (RFC 3986 drops
+    the base's last segment "v1"); the message says what to write instead."""
+    base = "http://127.0.0.1:8080/api/v1?key=1"
+    with pytest.raises(ValueError, match="base_url must have a trailing '/'") as info:
+        aioweb.ClientSession(base_url=URL(base) if as_url else base)
+    assert "'http://127.0.0.1:8080/api/v1/?key=1'" in str(info.value)
+
+
+@pytest.mark.parametrize("base", ["relative/only/", "/api/", URL("api/")])
+async def test_base_url_must_be_absolute(base: str | URL) -> None:
+    with pytest.raises(ValueError, match="absolute URL"):
+        aioweb.ClientSession(base_url=base)
+
+
+async def test_a_refused_base_url_reports_no_unclosed_session() -> None:
+    loop = asyncio.get_running_loop()
+    contexts: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: contexts.append(context))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(ValueError, match="trailing"):
+                aioweb.ClientSession(base_url="http://127.0.0.1:8080/api")
+            gc.collect()
+    finally:
+        loop.set_exception_handler(None)
+    assert contexts == []
+    assert [str(w.message) for w in caught] == []
+
+
 @pytest.mark.parametrize(("code", "method"), [(301, "GET"), (302, "GET"), (303, "GET")])
 async def test_redirect_rewrites_post_to_get(server: URL, code: int, method: str) -> None:
     async with aioweb.ClientSession() as session:
@@ -306,6 +391,23 @@ async def test_unix_connector_to_a_missing_socket_names_the_path(tmp_path) -> No
     async with aioweb.ClientSession(connector=aioweb.UnixConnector(path)) as session:
         with pytest.raises(aioweb.ClientConnectorError, match=r"absent\.sock"):
             await session.get("http://localhost/")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has named pipes")
+async def test_named_pipe_connector_without_named_pipes_raises_runtime_error() -> None:
+    """Refused when built, with what to do, not NotImplementedError (a RuntimeError
+    subclass) nor a failure at the first request."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError) as info:
+            aioweb.NamedPipeConnector(r"\\.\pipe\aioweb-test")
+        gc.collect()
+    assert not isinstance(info.value, NotImplementedError)
+    message = str(info.value)
+    assert "ProactorEventLoop" in message
+    assert "aioweb.UnixConnector(path)" in message
+    assert type(asyncio.get_running_loop()).__name__ in message
+    assert [str(w.message) for w in caught] == []  # the refused connector holds nothing
 
 
 def _live_total_deadlines(loop: asyncio.AbstractEventLoop) -> int:

@@ -217,6 +217,59 @@ async def test_sni_carries_the_url_host_name(
     assert recorder.names == ["localhost"]
 
 
+# ---------------------------------------------------------------- server_hostname and the pool
+
+
+@pytest.fixture
+async def two_name_server(ca: trustme.CA) -> AsyncIterator[tuple[int, SNIRecorder]]:
+    """A server whose certificate names "a.example" and "b.example" (not 127.0.0.1)."""
+    recorder = SNIRecorder(ca.issue_cert("a.example", "b.example"))
+    async with serve_tls(hello_app(), recorder.context) as port:
+        yield port, recorder
+
+
+async def test_requests_with_different_server_hostname_get_their_own_connections(
+    two_name_server: tuple[int, SNIRecorder], ca_ctx: ssl.SSLContext
+) -> None:
+    """The pool key includes ``server_hostname`` (aiohttp 3.14.5's ConnectionKey): each
+    name gets a handshake of its own, and a connection is reused only for its own name."""
+    port, recorder = two_name_server
+    url = f"https://127.0.0.1:{port}/"
+    async with aioweb.ClientSession() as session:
+        for name in ("a.example", "b.example", "a.example", "b.example"):
+            async with session.get(url, ssl=ca_ctx, server_hostname=name) as resp:
+                assert resp.status == 200
+        assert session.connector is not None
+        assert session.connector.open_connections == 2
+    assert recorder.names == ["a.example", "b.example"]
+
+
+async def test_a_connection_verified_for_one_name_does_not_serve_another(
+    other_name_server: tuple[int, SNIRecorder], ca_ctx: ssl.SSLContext
+) -> None:
+    """Reusing the "other.example" connection would skip the verification that
+    "wrong.example" must fail: the second request gets its own, failing, handshake."""
+    port, recorder = other_name_server
+    url = f"https://127.0.0.1:{port}/"
+    async with aioweb.ClientSession() as session:
+        async with session.get(url, ssl=ca_ctx, server_hostname="other.example") as resp:
+            assert resp.status == 200
+        with pytest.raises(aioweb.ClientConnectorCertificateError):
+            await session.get(url, ssl=ca_ctx, server_hostname="wrong.example")
+    assert recorder.names == ["other.example", "wrong.example"]
+
+
+def test_connection_key_fields_match_aiohttp_3_14() -> None:
+    from aioweb._client.request_info import ConnectionKey
+
+    assert ConnectionKey._fields == (
+        "host", "port", "is_ssl", "ssl", "proxy", "proxy_auth", "proxy_headers_hash",
+        "server_hostname",
+    )  # fmt: skip
+    # Seven positional fields still build a key, as before aiohttp added the eighth.
+    assert ConnectionKey("h", 443, True, True, None, None, None).server_hostname is None
+
+
 # ---------------------------------------------------------------- keep-alive and close
 
 

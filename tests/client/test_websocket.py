@@ -126,6 +126,35 @@ async def test_ws_connect_to_aioweb_server(scheme: str) -> None:
         assert ws.exception() is None
 
 
+class CountingWebSocket(aioweb.ClientWebSocketResponse):
+    """A subclass, as a user passes to ``ws_response_class``."""
+
+    sent = 0
+
+    async def send_str(self, data: str, compress: int | None = None) -> None:
+        self.sent += 1
+        await super().send_str(data, compress=compress)
+
+
+async def test_ws_response_class_is_the_class_ws_connect_returns() -> None:
+    async with (
+        serve(echo_app()) as served,
+        aioweb.ClientSession(ws_response_class=CountingWebSocket) as session,
+        session.ws_connect(URL(served.url) / "ws") as ws,
+    ):
+        assert type(ws) is CountingWebSocket
+        await ws.send_str("hi")
+        assert await ws.receive_str() == "hi"
+        assert ws.sent == 1
+
+
+async def test_ws_response_class_must_subclass_client_websocket_response() -> None:
+    with pytest.raises(
+        TypeError, match=r"ws_response_class must be aioweb\.ClientWebSocketResponse"
+    ):
+        aioweb.ClientSession(ws_response_class=dict)  # type: ignore[arg-type]
+
+
 async def test_async_with_ws_connect_closes_on_exit() -> None:
     seen: asyncio.Future[tuple[object, ...]] = asyncio.get_running_loop().create_future()
 

@@ -17,11 +17,13 @@ import asyncio
 import functools
 import socket
 import ssl
+import sys
+import traceback
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING, Final, Protocol, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
@@ -60,6 +62,7 @@ __all__ = [
     "AddrInfoType",
     "BaseConnector",
     "Connection",
+    "NamedPipeConnector",
     "SocketFactoryType",
     "TCPConnector",
     "UnixConnector",
@@ -220,6 +223,8 @@ class BaseConnector:
     _closed_warning_shown = False
     # Class-level so that __del__ works on an instance whose __init__ raised early.
     _closed = True
+    #: Where the connector was created; recorded only in asyncio debug mode.
+    _source_traceback: traceback.StackSummary | None = None
 
     def __init__(
         self,
@@ -246,6 +251,9 @@ class BaseConnector:
         if limit < 0 or limit_per_host < 0:
             raise ValueError("limit and limit_per_host must be 0 (no limit) or positive")
         self._loop = loop or asyncio.get_running_loop()
+        if self._loop.get_debug():
+            # Shown by the loop's exception handler if the connector is never closed.
+            self._source_traceback = traceback.extract_stack(sys._getframe(1))
         self._force_close = force_close
         self._keepalive_timeout = keepalive
         # HTTP/2 connections hold their slot as "lent" for as long as they are open.
@@ -270,15 +278,36 @@ class BaseConnector:
         self._h1_only: set[ConnectionKey] = set()
         self._errors = _client_errors()
 
-    def __del__(self, _warnings: object = warnings) -> None:
+    def __del__(self, _warnings: Any = warnings) -> None:
         if self._closed:
             return
         if not self._pool.open_count:
-            return
+            return  # nothing leaks (aiohttp also stays quiet without connections)
+        connections = self._describe_connections()
         for protocol in self._pool.close():
             protocol.abort()
         self._closed = True
-        warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, stacklevel=1)
+        # As aiohttp: the loop's exception handler (with the creation traceback in debug
+        # mode) and a ResourceWarning; the handler first, so ``-W error`` cannot skip it.
+        context: dict[str, Any] = {
+            "connector": self,
+            "connections": connections,
+            "message": "Unclosed connector",
+        }
+        if self._source_traceback is not None:
+            context["source_traceback"] = self._source_traceback
+        self._loop.call_exception_handler(context)
+        _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
+
+    def _describe_connections(self) -> list[str]:
+        """Name each open socket, e.g. ``"https://example.com:443 idle"``."""
+        described = []
+        for key, protocol, state in self._pool.describe():
+            if state == "lent" and protocol in self._h2.get(key, ()):
+                state = "HTTP/2"
+            scheme = "https" if key.is_ssl else "http"
+            described.append(f"{scheme}://{_url_host(key.host)}:{key.port} {state}")
+        return described
 
     async def __aenter__(self) -> BaseConnector:
         """Use the connector as an async context manager that closes it on exit."""
@@ -1107,6 +1136,84 @@ class UnixConnector(BaseConnector):
         except OSError as exc:
             raise UnixClientConnectorError(self._path, req.connection_key, exc) from exc
         return protocol
+
+
+class NamedPipeConnector(BaseConnector):
+    """Connections to a Windows named pipe (for example Docker Desktop's engine API).
+
+    Named pipes exist only on Windows, and only asyncio's ``ProactorEventLoop`` (the
+    default loop there since Python 3.8) can open them, as in aiohttp. Elsewhere the
+    constructor raises at once rather than when the first request fails.
+
+    Args:
+        path: The pipe's path, such as ``\\\\.\\pipe\\docker_engine``.
+        keepalive_timeout: As for ``BaseConnector``.
+        force_close: As for ``BaseConnector``.
+        limit: As for ``BaseConnector``.
+        limit_per_host: As for ``BaseConnector``.
+        loop: Deprecated; the running loop is used.
+
+    Raises:
+        RuntimeError: The loop is not a ``ProactorEventLoop``: on Linux and macOS, where
+            there are no named pipes (use ``UnixConnector`` for a local server there), or
+            on Windows under a selector event loop policy.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        keepalive_timeout: float | object | None = ...,
+        force_close: bool = False,
+        limit: int = DEFAULT_LIMIT,
+        limit_per_host: int = 0,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        running = loop or asyncio.get_running_loop()
+        # Checked before BaseConnector.__init__ so a refused connector holds no pool.
+        proactor: type[asyncio.AbstractEventLoop] | None = getattr(
+            asyncio, "ProactorEventLoop", None
+        )
+        if proactor is None or not isinstance(running, proactor):
+            raise RuntimeError(_named_pipe_unavailable(running))
+        super().__init__(
+            keepalive_timeout=keepalive_timeout,
+            force_close=force_close,
+            limit=limit,
+            limit_per_host=limit_per_host,
+            loop=loop,
+        )
+        self._path = path
+
+    @property
+    def path(self) -> str:
+        """The pipe's path."""
+        return self._path
+
+    async def _create_connection(  # pragma: no cover - Windows only
+        self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
+    ) -> ClientProtocol | H2ClientProtocol:
+        try:
+            _, protocol = await self._loop.create_pipe_connection(  # type: ignore[attr-defined]  # ProactorEventLoop only
+                self._protocol_factory(req), self._path
+            )
+            # The proactor calls connection_made() from a callback it schedules: let it
+            # run so the protocol has its transport before a request is written (aiohttp
+            # does the same).
+            await asyncio.sleep(0)
+        except OSError as exc:
+            raise ClientConnectorError(req.connection_key, exc) from exc
+        return cast(ClientProtocol, protocol)
+
+
+def _named_pipe_unavailable(loop: asyncio.AbstractEventLoop) -> str:
+    return (
+        "NamedPipeConnector needs asyncio's ProactorEventLoop, the default loop on Windows "
+        f"and the only one that can open Windows named pipes; the running loop is "
+        f"{type(loop).__name__} on {sys.platform}. On Linux and macOS, have the server listen "
+        "on a Unix socket and use aioweb.UnixConnector(path) instead; on Windows, do not set "
+        "a selector event loop policy"
+    )
 
 
 # ---------------------------------------------------------------------------- helpers

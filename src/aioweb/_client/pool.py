@@ -254,6 +254,19 @@ class ConnectionPool(Generic[_K, _P]):
             self._schedule_cleanup()
         self._wake_next()
 
+    def describe(self) -> list[tuple[_K, _P | None, str]]:
+        """List every open socket as ``(key, protocol, state)``, for diagnostics.
+
+        ``state`` is ``"idle"``, ``"lent"`` or ``"connecting"`` (which has no protocol yet).
+        """
+        found: list[tuple[_K, _P | None, str]] = [
+            (key, protocol, "idle") for key, idle in self._idle.items() for protocol in idle
+        ]
+        found += [(key, protocol, "lent") for protocol, key in self._lent.items()]
+        for key, count in self._connecting.items():
+            found += [(key, None, "connecting")] * count
+        return found
+
     def close(self) -> list[_P]:
         """Close every idle connection and fail the waiters; return the lent ones."""
         if self._cleanup_handle is not None:

@@ -389,6 +389,7 @@ class ClientRequest:
             self.proxy,
             self.proxy_auth,
             proxy_headers_hash,
+            self.server_hostname,
         )
 
     @property

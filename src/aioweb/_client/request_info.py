@@ -49,6 +49,9 @@ class ConnectionKey(NamedTuple):
         proxy: The proxy URL, or ``None``.
         proxy_auth: The proxy credentials, or ``None``.
         proxy_headers_hash: A hash of the proxy headers, or ``None``.
+        server_hostname: The request's ``server_hostname=`` override, or ``None``: a
+            TLS connection verified for one name must not carry a request that asked for
+            another (as in aiohttp 3.14.5, PR #12835).
     """
 
     host: str
@@ -58,3 +61,4 @@ class ConnectionKey(NamedTuple):
     proxy: URL | None
     proxy_auth: BasicAuth | None
     proxy_headers_hash: int | None
+    server_hostname: str | None = None

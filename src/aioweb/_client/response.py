@@ -346,7 +346,14 @@ class ClientResponse:
         return self._fallback_charset_resolver(self, self._body)
 
     async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
-        """Read the body and decode it (charset from the headers if not given)."""
+        """Read the body and decode it.
+
+        Args:
+            encoding: The charset; by default the one ``Content-Type`` names (utf-8 for
+                JSON), else what the session's ``fallback_charset_resolver`` returns
+                (utf-8 by default).
+            errors: How to handle undecodable bytes, as for ``bytes.decode()``.
+        """
         body = await self.read()
         return body.decode(encoding or self.get_encoding(), errors=errors)
 

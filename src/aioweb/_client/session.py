@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json as jsonlib
+import sys
+import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping, Sequence
 from http.cookies import BaseCookie, Morsel, SimpleCookie
@@ -144,6 +146,32 @@ def _netrc_auth(host: str) -> BasicAuth | None:
         return None
 
 
+def _check_base_url(base_url: str | URL) -> URL:
+    """Return ``base_url`` as a URL, refusing what aiohttp 3.14 refuses.
+
+    Relative request URLs are joined to it by RFC 3986 s5.2, which replaces the last path
+    segment of the base: ``"users"`` against ``http://h/api`` is ``http://h/users``.
+    aiohttp 3.14 (PR #9530) therefore requires the path to end with "/" rather than
+    silently dropping ``api``; so does aioweb, with a message saying what to write.
+    """
+    url = base_url if isinstance(base_url, URL) else URL(base_url)
+    if not url.absolute:
+        raise ValueError(
+            f"base_url must be an absolute URL with a scheme and a host, such as "
+            f"'http://host/api/'; got {str(url)!r}"
+        )
+    if not url.path.endswith("/"):
+        fixed = url.with_path(
+            url.raw_path + "/", encoded=True, keep_query=True, keep_fragment=True
+        )
+        raise ValueError(
+            f"base_url must have a trailing '/': got {str(url)!r}. Write {str(fixed)!r}, "
+            "so that a relative URL such as 'users' is joined under that path instead of "
+            "replacing its last segment (RFC 3986)"
+        )
+    return url
+
+
 class _BaseRequestContextManager(Coroutine[Any, Any, _RetType], Generic[_RetType]):
     """Await it, use it with ``async with``, or wrap it in a task (it is a coroutine,
     as in aiohttp)."""
@@ -212,7 +240,8 @@ class ClientSession:
     ``await session.close()`` or ``async with``.
 
     Args:
-        base_url: Relative request URLs are joined to it.
+        base_url: Relative request URLs are joined to it (RFC 3986). It must be absolute,
+            and a path in it must end with "/" (``http://host/api/``), as in aiohttp 3.14.
         connector: The connector (a ``TCPConnector`` by default, owned by the session).
         loop: Deprecated; the running loop is used.
         cookies: Initial cookies for the jar.
@@ -225,8 +254,8 @@ class ClientSession:
         json_serialize_bytes: Turns ``json=`` into bytes; wins over ``json_serialize``.
         request_class: The ``ClientRequest`` subclass to build.
         response_class: The ``ClientResponse`` subclass to return.
-        ws_response_class: The WebSocket response class (WebSockets are not in this
-            release yet; accepted for signature compatibility).
+        ws_response_class: The class ``ws_connect()`` returns: ``ClientWebSocketResponse``
+            (the default) or a subclass of it.
         version: ``HttpVersion11`` (default) or ``HttpVersion10``.
         cookie_jar: The jar (``CookieJar()`` by default).
         connector_owner: Close the connector with the session (True by default).
@@ -249,9 +278,25 @@ class ClientSession:
         max_decompressed_size: Most decoded bytes of a compressed body (an aioweb
             addition: 1 GiB by default, against decompression bombs, CLI-04); None
             lifts the cap.
+        http2: Offer HTTP/2 (an aioweb addition; False by default, so a session speaks
+            HTTP/1.1 as aiohttp's does). For ``https://`` URLs, TLS's ALPN offers ``h2``
+            and ``http/1.1`` and the server chooses; requests to one origin then share
+            one connection, each on its own stream. ``http://`` URLs stay on HTTP/1.1
+            unless ``http1`` is False too.
+        http1: Allow HTTP/1.1 (True by default). With ``http2=True, http1=False`` the
+            session speaks only HTTP/2: a TLS server that chooses ``http/1.1`` fails the
+            request with ``ClientConnectorError``, and ``http://`` URLs use h2c with
+            prior knowledge. WebSocket handshakes, requests through a proxy, HTTP/1.0
+            requests and connectors with ``force_close=True`` use HTTP/1.1 whatever
+            these say.
+
+    Raises:
+        ValueError: ``base_url`` is relative or has a path that does not end with "/",
+            or ``http1`` and ``http2`` are both False.
     """
 
-    _source_traceback: object = None
+    #: Where the session was created; recorded only in asyncio debug mode.
+    _source_traceback: traceback.StackSummary | None = None
 
     def __init__(
         self,
@@ -269,7 +314,7 @@ class ClientSession:
         json_serialize_bytes: JSONBytesEncoder | None = None,
         request_class: type[ClientRequest] = ClientRequest,
         response_class: type[ClientResponse] = ClientResponse,
-        ws_response_class: type[object] | None = None,
+        ws_response_class: type[ClientWebSocketResponse] | None = None,
         version: HttpVersion = HttpVersion11,
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
@@ -296,12 +341,10 @@ class ClientSession:
         if loop is not None:
             warnings.warn("loop is deprecated", DeprecationWarning, stacklevel=2)
         self._loop = loop or asyncio.get_running_loop()
-        if base_url is None or isinstance(base_url, URL):
-            self._base_url: URL | None = base_url
-        else:
-            self._base_url = URL(base_url)
-        if self._base_url is not None and not self._base_url.absolute:
-            raise ValueError("base_url must be an absolute URL such as 'http://host/api/'")
+        self._base_url: URL | None = None if base_url is None else _check_base_url(base_url)
+        if self._loop.get_debug():
+            # Shown by the loop's exception handler if the session is never closed.
+            self._source_traceback = traceback.extract_stack(sys._getframe(1))
         if timeout is _SENTINEL:
             resolved = DEFAULT_TIMEOUT
             if read_timeout is not _SENTINEL:
@@ -359,6 +402,16 @@ class ClientSession:
         self._json_serialize_bytes = json_serialize_bytes
         self._request_class = request_class
         self._response_class = response_class
+        if ws_response_class is None:
+            ws_response_class = ClientWebSocketResponse
+        elif not (
+            isinstance(ws_response_class, type)  # type: ignore[redundant-expr]  # user input
+            and issubclass(ws_response_class, ClientWebSocketResponse)
+        ):
+            raise TypeError(
+                "ws_response_class must be aioweb.ClientWebSocketResponse or a subclass of it, "
+                f"got {ws_response_class!r}"
+            )
         self._ws_response_class = ws_response_class
         self._version = version
         if not (http1 or http2):
@@ -381,9 +434,20 @@ class ClientSession:
         self._max_decompressed = max_decompressed_size
         self._closed = False
 
-    def __del__(self, _warnings: object = warnings) -> None:
-        if not self._closed:
-            warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, stacklevel=1)
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if self.closed:
+            return
+        # As aiohttp: a ResourceWarning (hidden by default, shown by ``python -X dev``)
+        # and the loop's exception handler, which logs it even with warnings off. The
+        # handler runs first, so that ``-W error`` turning the warning into an exception
+        # cannot skip it.
+        context: dict[str, Any] = {"client_session": self, "message": "Unclosed client session"}
+        if self._source_traceback is not None:
+            context["source_traceback"] = self._source_traceback
+        self._loop.call_exception_handler(context)
+        try:
+            _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
+        finally:
             connector = self._connector
             if connector is not None and self._connector_owner:
                 connector.__del__()
@@ -503,7 +567,59 @@ class ClientSession:
     # ------------------------------------------------------------------ verbs
 
     def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        """Make a request; await the result or use it with ``async with``."""
+        """Make a request; await the result or use it with ``async with``.
+
+        ``async with`` releases the response on exit; an awaited response must be
+        released (``resp.release()``) or read to the end. Every keyword argument is
+        optional; the session's own setting applies where one is omitted.
+
+        Args:
+            method: The request method, such as ``"GET"``.
+            url: An absolute URL, or one relative to the session's ``base_url``.
+            **kwargs: The per-request options, as in aiohttp:
+
+                - ``params``: Query parameters (a mapping, pairs, or a string appended
+                  to the URL's own query).
+                - ``data``: The body (bytes, str, a file, an async iterable, a
+                  ``Payload``, ``FormData``, or a dict sent as a form).
+                - ``json``: A value to send as JSON (not together with ``data``).
+                - ``cookies``, ``headers``, ``skip_auto_headers``, ``auth``: Added to
+                  (or replacing) the session's.
+                - ``allow_redirects``: Follow redirects (True; False for ``head()``).
+                - ``max_redirects``: Fail with ``TooManyRedirects`` after this many (10).
+                - ``compress``: Compress the body: True (deflate) or a coding name.
+                - ``chunked``: Send the body chunked even when its size is known.
+                - ``expect100``: Send ``Expect: 100-continue`` and wait for the server
+                  before sending the body.
+                - ``raise_for_status``: As the session's, for this request.
+                - ``read_until_eof``: Read a body without a length until the connection
+                  closes (True).
+                - ``proxy``, ``proxy_auth``, ``proxy_headers``: An http or https proxy,
+                  its credentials and extra headers for it.
+                - ``timeout``: A ``ClientTimeout`` for this request.
+                - ``ssl``: TLS verification (see ``TCPConnector``); ``verify_ssl``,
+                  ``fingerprint`` and ``ssl_context`` are its deprecated forms.
+                - ``server_hostname``: The name TLS checks the certificate against.
+                - ``trace_request_ctx``: Passed to the ``TraceConfig`` callbacks.
+                - ``read_bufsize``, ``auto_decompress``, ``max_line_size``,
+                  ``max_field_size``, ``max_headers``: As the session's, for this
+                  response.
+                - ``middlewares``: Client middlewares replacing the session's (``()``
+                  for none).
+                - ``upload_tracker``: An ``UploadTracker`` counting the bytes sent.
+                - ``version``: The HTTP version (an aioweb addition; the session's by
+                  default).
+
+        Returns:
+            An awaitable async context manager that gives the ``ClientResponse``.
+
+        Raises:
+            RuntimeError: The session is closed.
+            ValueError: Both ``data`` and ``json``, an ``Authorization`` header together
+                with ``auth``, or a proxy that is neither http nor https.
+            InvalidUrlClientError: The URL cannot be parsed or has no host.
+            ClientError: The request failed; see the exception hierarchy.
+        """
         return _RequestContextManager(self._request(method, url, **kwargs))
 
     def ws_connect(
@@ -653,6 +769,7 @@ class ClientSession:
                 heartbeat=heartbeat,
                 max_msg_size=max_msg_size,
                 decode_text=decode_text,
+                response_class=self._ws_response_class,
             )
         except BaseException:
             resp.close()
@@ -661,35 +778,38 @@ class ClientSession:
     def get(
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
     ) -> _RequestContextManager:
-        """Make a GET request."""
+        """Make a GET request; the arguments are those of :meth:`request`."""
         return self.request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
 
     def options(
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
     ) -> _RequestContextManager:
-        """Make an OPTIONS request."""
+        """Make an OPTIONS request; the arguments are those of :meth:`request`."""
         return self.request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs)
 
     def head(
         self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any
     ) -> _RequestContextManager:
-        """Make a HEAD request (redirects are not followed unless asked)."""
+        """Make a HEAD request; redirects are not followed unless ``allow_redirects=True``.
+
+        The arguments are those of :meth:`request`.
+        """
         return self.request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs)
 
     def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
-        """Make a POST request."""
+        """Make a POST request with ``data`` as the body (see :meth:`request`)."""
         return self.request(hdrs.METH_POST, url, data=data, **kwargs)
 
     def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
-        """Make a PUT request."""
+        """Make a PUT request with ``data`` as the body (see :meth:`request`)."""
         return self.request(hdrs.METH_PUT, url, data=data, **kwargs)
 
     def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
-        """Make a PATCH request."""
+        """Make a PATCH request with ``data`` as the body (see :meth:`request`)."""
         return self.request(hdrs.METH_PATCH, url, data=data, **kwargs)
 
     def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
-        """Make a DELETE request."""
+        """Make a DELETE request; the arguments are those of :meth:`request`."""
         return self.request(hdrs.METH_DELETE, url, **kwargs)
 
     # ------------------------------------------------------------------ the request

@@ -95,8 +95,23 @@ class ClientWebSocketResponse(WebSocketBase):
         return self._client_notakeover
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes | str = b"") -> bool:
-        """Close with ``code`` and ``message`` (``str`` is sent as UTF-8); False if already
-        closed."""
+        """Close with ``code`` and ``message``; False if already closed.
+
+        Runs the closing handshake: sends a close frame and waits, at most
+        ``ClientWSTimeout.ws_close``, for the server's.
+
+        Args:
+            code: The close code (1000, normal closure, by default; 3000-4999 are free
+                for applications).
+            message: The reason, at most 123 bytes once encoded; a ``str`` is sent as
+                UTF-8.
+
+        Returns:
+            True if this call closed the connection, False if it was already closed.
+
+        Raises:
+            ValueError: ``code`` may not be sent, or ``message`` is too long.
+        """
         if isinstance(message, str):
             message = message.encode("utf-8")
         return await self._live().close(code=code, message=message)
@@ -134,8 +149,11 @@ def upgrade(
     heartbeat: float | None,
     max_msg_size: int = WS_MAX_MSG_SIZE,
     decode_text: bool = True,
+    response_class: type[ClientWebSocketResponse] = ClientWebSocketResponse,
 ) -> ClientWebSocketResponse:
     """Check the handshake answer in ``resp`` and open the WebSocket over its socket.
+
+    The result is an instance of ``response_class`` (the session's ``ws_response_class``).
 
     Raises:
         WSServerHandshakeError: The server did not switch, or switched wrongly.
@@ -185,7 +203,7 @@ def upgrade(
         close_timeout=timeout.ws_close,
         errors=_ERRORS,
     )
-    return ClientWebSocketResponse(
+    return response_class(
         resp,
         channel,
         protocol=protocol.strip() if protocol else None,

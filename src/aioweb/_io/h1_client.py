@@ -60,7 +60,11 @@ __all__ = [
     "response_decoder",
 ]
 
-#: Read buffer of a response body: aiohttp's ``read_bufsize`` default is 64 KiB (2**16).
+#: Low-water mark of a body reader when no session chose one: the placeholder settings an
+#: HTTP/1.1 protocol or HTTP/2 stream holds before its first ``begin()``, and a proxy's
+#: reply to CONNECT. 64 KiB (asyncio's own stream limit) is plenty for those small replies.
+#: Not aiohttp's default: ``ClientSession`` always passes its own ``read_bufsize``,
+#: ``CLIENT_READ_BUFSIZE`` (256 KiB, as aiohttp 3.14) unless the user chose another.
 DEFAULT_READ_BUFSIZE: Final = 2**16
 
 
