@@ -118,10 +118,46 @@ def _drop_notebook_catalogues(app: Any, exception: BaseException | None) -> None
         shutil.rmtree(Path(app.outdir) / "notebooks", ignore_errors=True)
 
 
+# napoleon reads the first line of an attribute's or a property's docstring as
+# "type: description", Google style's ``"""int: The port."""``. aioweb's docstrings never
+# open with a type, but many open with prose such as "The close code: the peer's, ours,
+# or 1006...", which came out as "Type: The close code". The first line is remembered
+# before napoleon runs and put back after it, dropping the type napoleon made of it.
+_ATTRIBUTE_KINDS = {"attribute", "property", "data"}
+_first_lines: dict[str, str] = {}
+
+
+def _remember_first_line(
+    app: Any, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    if what in _ATTRIBUTE_KINDS:
+        first = next((line for line in lines if line.strip()), None)
+        if first is not None:
+            _first_lines[name] = first
+
+
+def _restore_first_line(
+    app: Any, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    first = _first_lines.pop(name, None)
+    if first is None or len(lines) < 3 or lines[-2] or not lines[-1].startswith(":type: "):
+        return
+    head = lines[-1].removeprefix(":type: ")
+    if not first.strip().startswith(f"{head}:"):
+        return  # a type napoleon did not take from the first line
+    del lines[-2:]
+    index = next(i for i, line in enumerate(lines) if line.strip())
+    if first.rstrip().endswith(lines[index].strip()):
+        lines[index] = first
+
+
 def setup(app: Any) -> None:
     """Hook the notebook copy into the build (Sphinx calls this for conf.py too)."""
     app.connect("config-inited", _copy_notebooks)
     app.connect("build-finished", _drop_notebook_catalogues)
+    # napoleon listens at the default priority, 500: one hook runs before it, one after.
+    app.connect("autodoc-process-docstring", _remember_first_line, priority=400)
+    app.connect("autodoc-process-docstring", _restore_first_line, priority=600)
 
 
 # ---------------------------------------------------------------- autodoc

@@ -9,8 +9,8 @@ import pytest
 
 import aioweb
 
-# aiohttp 3.14's top-level names. Not provided: the Windows-only NamedPipeConnector.
-# The gunicorn workers load lazily (module __getattr__).
+# aiohttp 3.14's top-level names (NamedPipeConnector included: it works on Windows and
+# raises RuntimeError elsewhere). The gunicorn workers load lazily (module __getattr__).
 EXPECTED_CLIENT = {
     "AddrInfoType", "AsyncResolver", "BaseConnector", "BasicAuth", "ChainMapProxy",
     "ClientConnectionError", "ClientConnectionResetError", "ClientConnectorCertificateError",
@@ -21,7 +21,8 @@ EXPECTED_CLIENT = {
     "ConnectionTimeoutError", "ContentTypeError", "CookieJar", "DefaultResolver",
     "DigestAuthMiddleware", "DummyCookieJar", "ETag", "Fingerprint", "InvalidURL",
     "InvalidUrlClientError",
-    "InvalidUrlRedirectClientError", "NonHttpUrlClientError", "NonHttpUrlRedirectClientError",
+    "InvalidUrlRedirectClientError", "NamedPipeConnector", "NonHttpUrlClientError",
+    "NonHttpUrlRedirectClientError",
     "RedirectClientError", "RequestInfo", "ServerConnectionError", "ServerDisconnectedError",
     "ServerFingerprintMismatch", "ServerTimeoutError", "SocketFactoryType", "SocketTimeoutError",
     "TCPConnector", "ThreadedResolver", "TooManyRedirects", "TraceConfig",
@@ -45,6 +46,8 @@ EXPECTED_TOP_LEVEL = EXPECTED_CLIENT | {
     "StringPayload", "TextIOPayload", "content_disposition_filename", "get_payload", "hdrs",
     "parse_content_disposition", "payload_type", "set_zlib_backend", "streamer",
     "__version__",
+    # Listed in aiohttp.__all__ as well, and loaded on first access (see test_gunicorn.py).
+    "GunicornUVLoopWebWorker", "GunicornWebWorker",
 }  # fmt: skip
 
 
@@ -88,10 +91,11 @@ def test_streamer_is_deprecated_but_works() -> None:
     assert gen is not None
 
 
-# aiohttp 3.14 web.__all__ names that exist so far (the gunicorn names load lazily), plus
-# H2Limits (aioweb's own: the HTTP/2 limits, AppRunner(app, h2_limits=...)).
+# aiohttp 3.14's web.__all__ (NamedPipeSite included: Windows only, RuntimeError elsewhere),
+# plus H2Limits (aioweb's own: the HTTP/2 limits, AppRunner(app, h2_limits=...)).
 EXPECTED_WEB = {
     "H2Limits",
+    "NamedPipeSite", "PayloadAccessError", "RequestPayloadError",
     "AbstractResource", "AbstractRoute", "AbstractRouteDef", "AppKey", "AppRunner",
     "Application", "BaseRequest", "BaseRunner", "BaseSite", "CleanupError", "ContentCoding",
     "DynamicResource", "FileField", "FileResponse", "StaticResource", "GracefulExit",

@@ -7,11 +7,14 @@ in ``aioweb.web``; the client (``ClientSession`` and everything around it) is he
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aioweb import hdrs
 from aioweb._client.auth import BasicAuth, encode_basic_auth
 from aioweb._client.connector import (
     AddrInfoType,
     BaseConnector,
+    NamedPipeConnector,
     SocketFactoryType,
     TCPConnector,
     UnixConnector,
@@ -118,15 +121,25 @@ from aioweb.tracing import (
     TraceResponseChunkReceivedParams,
 )
 
+if TYPE_CHECKING:
+    from aioweb.worker import GunicornUVLoopWebWorker, GunicornWebWorker
+
 __version__ = "0.1.0.dev0"
 
 
 def __getattr__(name: str) -> object:
     # The gunicorn workers import gunicorn, which only deployments install: load them
-    # on first use, as aiohttp does, so that "import aioweb" never needs it.
+    # on first use, as aiohttp does, so that "import aioweb" never needs it (importing
+    # gunicorn takes ~100 ms).
     if name in ("GunicornWebWorker", "GunicornUVLoopWebWorker"):
-        from aioweb import worker
-
+        try:
+            from aioweb import worker
+        except ModuleNotFoundError as exc:
+            if exc.name is None or exc.name.partition(".")[0] != "gunicorn":
+                raise
+            # Without gunicorn the names are None, as in aiohttp: they are in __all__, and
+            # "from aioweb import *" must still work.
+            return None
         return getattr(worker, name)
     raise AttributeError(f"module 'aioweb' has no attribute {name!r}")
 
@@ -179,6 +192,8 @@ __all__ = [
     "Fingerprint",
     "FlowControlDataQueue",
     "FormData",
+    "GunicornUVLoopWebWorker",
+    "GunicornWebWorker",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
@@ -189,6 +204,7 @@ __all__ = [
     "JsonPayload",
     "MultipartReader",
     "MultipartWriter",
+    "NamedPipeConnector",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
     "Payload",

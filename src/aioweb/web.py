@@ -9,6 +9,7 @@ from __future__ import annotations
 from aioweb._io.h1_server import (
     RequestHandler,
 )
+from aioweb._io.payload_errors import PayloadAccessError, RequestPayloadError
 from aioweb._sansio.limits import H2Limits
 from aioweb._sansio.ws.models import WSMsgType
 from aioweb._server.app import (
@@ -131,6 +132,7 @@ from aioweb._server.runner import (
     BaseRunner,
     BaseSite,
     GracefulExit,
+    NamedPipeSite,
     ServerRunner,
     SockSite,
     TCPSite,
@@ -220,12 +222,15 @@ __all__ = [
     "HTTPUseProxy",
     "HTTPVariantAlsoNegotiates",
     "HTTPVersionNotSupported",
+    "NamedPipeSite",
     "NotAppKeyWarning",
+    "PayloadAccessError",
     "PlainResource",
     "PrefixedSubAppResource",
     "Request",
     "RequestHandler",
     "RequestKey",
+    "RequestPayloadError",
     "Resource",
     "ResourceRoute",
     "Response",

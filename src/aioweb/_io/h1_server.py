@@ -1,9 +1,10 @@
 """The server side of an HTTP/1.1 connection: asyncio transport <-> H1Connection.
 
 Theory of operation. ``data_received`` feeds the sans-IO core and pumps its events: a
-request head creates the body ``StreamReader`` and wakes the connection's task; body data
+request head creates the body ``StreamReader`` and starts a task for the request; body data
 is fed into the reader (decompressed on the way if asked), which pauses the transport when
-its buffer is full. One task per connection takes requests in order and awaits the
+its buffer is full. Each request runs in a task of its own, one at a time and in order,
+each in a fresh copy of the connection's context; the task awaits the
 manager's ``handle_message`` (routing, middlewares and the handler all run inside that one
 await, so contextvars and streaming pass through). When the response is complete and both
 sides are done, the next cycle starts; requests pipelined behind it were parsed already
@@ -24,13 +25,17 @@ a short ``text/plain`` body that never echoes the input (HDR-25), and a close.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
-from collections import deque
+import math
+import socket
 from collections.abc import Callable
 from typing import Any, Final, Protocol, cast
 
 from aioweb._io.flow import WriteFlow
 from aioweb._io.h1_writer import H1StreamWriter
+from aioweb._io.payload_errors import RequestPayloadError, payload_error
 from aioweb._sansio.errors import LocalProtocolError, RemoteProtocolError
 from aioweb._sansio.events import (
     NEED_DATA,
@@ -140,12 +145,21 @@ class BodyTimer:
             self._handle = None
 
 
+def _set_tcp_keepalive(transport: asyncio.BaseTransport) -> None:
+    """Turn on ``SO_KEEPALIVE`` on a TCP socket (nothing for Unix sockets or pipes)."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    with contextlib.suppress(OSError):  # the socket closed meanwhile
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+
+
 def request_decoder(
     head: RequestHead, payload: StreamReader, max_size: int | None
 ) -> Decompressor | None:
     """The decoder of a request body's ``Content-Encoding``, or None for identity.
 
-    An unknown coding fails ``payload`` with the ``ValueError`` (answered with 415).
+    An unknown coding fails ``payload`` with a ``RequestPayloadError`` (answered with 415).
     """
     for name, value in head.headers:
         if name.lower() == b"content-encoding":
@@ -155,7 +169,7 @@ def request_decoder(
             try:
                 return get_decompressor(coding, max_size=max_size)
             except ValueError as exc:
-                payload.set_exception(exc)
+                payload.set_exception(payload_error(exc))
                 return None
     return None
 
@@ -172,7 +186,7 @@ def feed_body(payload: StreamReader, decoder: Decompressor | None, data: bytes) 
         for piece in decoder.iter_decompress(data):
             payload.feed_data(piece)
     except DecompressionError as exc:  # DecompressionLimitError included
-        payload.set_exception(exc)
+        payload.set_exception(payload_error(exc))
 
 
 def end_body(payload: StreamReader, decoder: Decompressor | None) -> None:
@@ -183,7 +197,7 @@ def end_body(payload: StreamReader, decoder: Decompressor | None) -> None:
             if tail:
                 payload.feed_data(tail)
         except DecompressionError as exc:
-            payload.set_exception(exc)
+            payload.set_exception(payload_error(exc))
     if payload.exception() is None:
         payload.feed_eof()
 
@@ -208,7 +222,57 @@ class RequestHandler(asyncio.Protocol):
         http2: Also speak HTTP/2 on this connection: when TLS chose ``h2`` by ALPN, or when
             a cleartext client opens with the HTTP/2 preface (prior knowledge).
         h2_limits: Limits and flood budgets of HTTP/2 connections.
+        tcp_keepalive: Turn on TCP keep-alive probes (``SO_KEEPALIVE``) on the socket, so
+            that a peer that vanished without a FIN is noticed by the kernel (aiohttp's
+            default, True).
+        lingering_time: When a handler answered without reading the whole request body,
+            keep reading and discarding it for at most this many seconds before closing,
+            so that the client reads the response instead of a connection reset (aiohttp's
+            default, 10 s; 0 closes at once).
+        timeout_ceil_threshold: Deadlines of timeouts of at least this many seconds are
+            rounded up to a whole second of the loop's clock, so that the timers of many
+            connections fall together (aiohttp's default, 5 s).
     """
+
+    # Slots: ~1.2 kB less per connection than an instance dict (10,000 idle connections:
+    # 12 MB), and the attribute reads of the hot path are a little faster.
+    __slots__ = (
+        "__weakref__",
+        "_auto_decompress",
+        "_ceil_threshold",
+        "_close_after_response",
+        "_closed",
+        "_conn",
+        "_context",
+        "_decoder",
+        "_h2_limits",
+        "_handler_cancellation",
+        "_handling",
+        "_head_timer",
+        "_http2",
+        "_idle_deadline",
+        "_keep_alive",
+        "_limits",
+        "_lingering_time",
+        "_loop",
+        "_manager",
+        "_max_decompressed",
+        "_messages",
+        "_on_connection",
+        "_payload",
+        "_read_bufsize",
+        "_reading_paused",
+        "_sniff",
+        "_task",
+        "_tcp_keepalive",
+        "_timer",
+        "_upgraded",
+        "_write_flow",
+        "body_timeout",
+        "header_timeout",
+        "keepalive_timeout",
+        "transport",
+    )
 
     def __init__(
         self,
@@ -228,7 +292,12 @@ class RequestHandler(asyncio.Protocol):
         on_connection: Callable[[Any, bool], None] | None = None,
         http2: bool = True,
         h2_limits: H2Limits | None = None,
+        tcp_keepalive: bool = True,
+        lingering_time: float = 10.0,
+        timeout_ceil_threshold: float = 5.0,
     ) -> None:
+        if lingering_time < 0:
+            raise ValueError(f"lingering_time must be 0 or more seconds, got {lingering_time}")
         self._manager = manager
         self._loop = loop
         self.keepalive_timeout = keepalive_timeout
@@ -244,8 +313,12 @@ class RequestHandler(asyncio.Protocol):
         self._on_connection = on_connection
         self.transport: asyncio.Transport | None = None
         self._conn = H1Connection(Role.SERVER, limits=self._limits)
-        self._messages: deque[tuple[RequestHead, StreamReader] | RemoteProtocolError] = deque()
-        self._waiter: asyncio.Future[None] | None = None
+        # Parsed requests waiting for their turn (at most max_pipelined). A list: an empty
+        # deque costs 760 bytes per connection, a list 56.
+        self._messages: list[tuple[RequestHead, StreamReader] | RemoteProtocolError] = []
+        # The context each request task starts from (a fresh copy per request).
+        self._context = contextvars.Context()
+        self._idle_deadline = 0.0
         self._payload: StreamReader | None = None
         self._decoder: Decompressor | None = None
         self._task: asyncio.Task[None] | None = None
@@ -260,6 +333,9 @@ class RequestHandler(asyncio.Protocol):
         self._upgraded: UpgradedReceiver | None = None
         self._http2 = http2
         self._h2_limits = h2_limits
+        self._tcp_keepalive = tcp_keepalive
+        self._lingering_time = lingering_time
+        self._ceil_threshold = timeout_ceil_threshold
         # Cleartext HTTP/2 is recognised by its first bytes (the preface); until enough
         # arrived to tell, they wait here. One attribute test per read afterwards.
         self._sniff: bytes | None = b"" if http2 else None
@@ -271,6 +347,9 @@ class RequestHandler(asyncio.Protocol):
         # No isinstance check: uvloop's transports implement the interface without
         # subclassing asyncio.Transport.
         self.transport = cast(asyncio.Transport, transport)
+        self._context = contextvars.copy_context()
+        if self._tcp_keepalive:
+            _set_tcp_keepalive(transport)
         if self._http2:
             ssl_object = transport.get_extra_info("ssl_object")
             if ssl_object is not None:
@@ -278,8 +357,7 @@ class RequestHandler(asyncio.Protocol):
                 if ssl_object.selected_alpn_protocol() == "h2":
                     self._become_h2(b"")
                     return
-        self._task = self._loop.create_task(self._run())
-        self._arm(self.keepalive_timeout, self._on_idle_timeout)
+        self._arm_idle()
         if self._on_connection is not None:
             self._on_connection(self, True)
 
@@ -293,7 +371,6 @@ class RequestHandler(asyncio.Protocol):
         payload = self._payload
         if payload is not None and not payload.is_eof():
             payload.set_exception(ConnectionResetError("client disconnected"))
-        self._wake()
         self._write_flow.fail(lambda: ConnectionResetError("client disconnected"))
         task = self._task
         if (
@@ -447,15 +524,17 @@ class RequestHandler(asyncio.Protocol):
                 return
             if event is NEED_DATA or event is PAUSED:
                 break
-            if isinstance(event, RequestHead):
-                self._on_head(event)
-            elif isinstance(event, Data):
-                self._on_body(event.data)
-            elif isinstance(event, EndOfMessage):
+            # Exact types: the parser builds these classes and no subclasses.
+            event_type = type(event)
+            if event_type is RequestHead:
+                self._on_head(cast(RequestHead, event))
+            elif event_type is Data:
+                self._on_body(cast(Data, event).data)
+            elif event_type is EndOfMessage:
                 self._on_end()
-            elif isinstance(event, Trailers):
+            elif event_type is Trailers:
                 pass  # trailers are parsed and counted; requests do not expose them yet
-            elif isinstance(event, ConnectionClosed):
+            elif event_type is ConnectionClosed:
                 self._on_peer_closed()
                 break
         if conn.should_pause_reading and self.transport is not None:
@@ -465,10 +544,11 @@ class RequestHandler(asyncio.Protocol):
                 self._arm(self.header_timeout, self._on_head_timeout)
                 self._head_timer = True
         elif conn.their_state is State.IDLE and self._timer is None and not self._handling:
-            self._arm(self.keepalive_timeout, self._on_idle_timeout)
+            self._arm_idle()
 
     def _on_head(self, head: RequestHead) -> None:
-        self._disarm()
+        if self._head_timer:
+            self._disarm()
         if head.content_length or head.chunked:
             payload = StreamReader(
                 self, self._read_bufsize, loop=self._loop, timer=BodyTimer(self)
@@ -479,7 +559,7 @@ class RequestHandler(asyncio.Protocol):
             payload = EMPTY_PAYLOAD
             self._payload = None
         self._messages.append((head, payload))
-        self._wake()
+        self._schedule()
 
     def _make_decoder(self, head: RequestHead, payload: StreamReader) -> Decompressor | None:
         if not self._auto_decompress:
@@ -505,57 +585,60 @@ class RequestHandler(asyncio.Protocol):
     def _on_protocol_error(self, exc: RemoteProtocolError) -> None:
         payload = self._payload
         if payload is not None:
-            payload.set_exception(exc)
+            payload.set_exception(payload_error(exc))
             self._payload = None
         self._messages.append(exc)
-        self._wake()
+        self._schedule()
 
     # ------------------------------------------------------------------ the request loop
 
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+    def _schedule(self) -> None:
+        """Start a task for the first queued request, unless one is running already.
+
+        One task per request, as aiohttp does, each started from a fresh copy of the
+        connection's context: a ContextVar that a handler or middleware set for one
+        request never leaks into the next request on a kept-alive connection (behind a
+        proxy's pool, that would be a cross-user bug). The request's task is the only
+        one: no connection task waits for it, which saves a future and a pass of the
+        event loop per request (12.1k -> 13.6k hello-world requests/s, wrk -c16).
+        """
+        if self._task is None and self._messages and not self._closed:
+            self._task = self._loop.create_task(self._run(), context=self._context.copy())
 
     async def _run(self) -> None:
+        keep_open = False
         try:
-            while not self._closed:
-                if not self._messages:
-                    self._waiter = self._loop.create_future()
-                    await self._waiter
-                    self._waiter = None
-                    continue
-                item = self._messages.popleft()
-                if isinstance(item, RemoteProtocolError):
-                    self._answer_error(item.status_code)
-                    return
-                head, payload = item
-                error = payload.exception()
-                if isinstance(error, RemoteProtocolError):
-                    # The body was already known to be malformed before the handler
-                    # started: the application never sees an ambiguous request.
-                    self._answer_error(error.status_code)
-                    return
-                if not await self._serve(head, payload):
-                    return
+            if self._closed:
+                return
+            item = self._messages.pop(0)
+            if isinstance(item, RemoteProtocolError):
+                self._answer_error(item.status_code)
+                return
+            head, payload = item
+            error = payload.exception()
+            if isinstance(error, RequestPayloadError) and isinstance(
+                error.__cause__, RemoteProtocolError
+            ):
+                # The body was already known to be malformed before the handler
+                # started: the application never sees an ambiguous request.
+                self._answer_error(error.status)
+                return
+            keep_open = await self._serve(head, payload)
         except asyncio.CancelledError:
             pass
         finally:
-            self.close()
+            self._task = None
+            if keep_open:
+                self._schedule()  # a pipelined request gets its own task
+            else:
+                self.close()
 
     async def _serve(self, head: RequestHead, payload: StreamReader) -> bool:
         """Handle one request; return whether the connection may serve another."""
         writer = H1StreamWriter(self, self._conn)
         self._handling = True
         try:
-            # One task per request, as aiohttp does: each request starts from a fresh copy
-            # of the connection's context, so a ContextVar a handler or middleware set for
-            # one request never leaks into the next request on a kept-alive connection.
-            # (~4 us per request; the leak would be a cross-user bug behind a proxy pool.)
-            task = self._loop.create_task(
-                self._manager.handle_message(self, head, payload, writer)
-            )
-            await task
+            await self._manager.handle_message(self, head, payload, writer)
         except (ConnectionError, LocalProtocolError) as exc:
             server_logger.debug("connection error while handling a request: %r", exc)
             return False
@@ -566,7 +649,9 @@ class RequestHandler(asyncio.Protocol):
             return False
         if not payload.is_eof() and payload is not EMPTY_PAYLOAD:
             # The handler left the body unread: with keep-alive we would have to drain
-            # an unknown amount first, so close instead (REL-12, CVE-2026-54278).
+            # an unknown amount first, so close instead (REL-12, CVE-2026-54278), once
+            # the client had a moment to finish sending and to read the response.
+            await self._linger(payload)
             return False
         if self._close_after_response or conn.our_state is not State.DONE:
             return False
@@ -577,8 +662,25 @@ class RequestHandler(asyncio.Protocol):
             self.resume_reading()
         self._pump()
         if not self._messages and not self._timer:
-            self._arm(self.keepalive_timeout, self._on_idle_timeout)
+            self._arm_idle()
         return True
+
+    async def _linger(self, payload: StreamReader) -> None:
+        """Read and drop the rest of an unread body for up to ``lingering_time``.
+
+        Closing a socket whose receive buffer still holds bytes makes the kernel send a
+        reset, and a client that is still sending may then lose the response it was
+        about to read (a 413, say). Draining first lets it see the response; the time
+        bound keeps a client that never stops from holding the connection.
+        """
+        if self._lingering_time <= 0 or self._closed or payload.exception() is not None:
+            return
+        try:
+            async with asyncio.timeout(self._lingering_time):
+                while not payload.is_eof():
+                    await payload.readany()
+        except (TimeoutError, ConnectionError, RequestPayloadError):
+            pass
 
     def _answer_error(self, status: int) -> None:
         conn = self._conn
@@ -610,6 +712,24 @@ class RequestHandler(asyncio.Protocol):
         if delay is not None and delay > 0 and not self._closed:
             self._timer = self._loop.call_later(delay, callback)
 
+    def _arm_idle(self) -> None:
+        """Start (or push back) the keep-alive deadline.
+
+        The deadline moves with each request, but the timer is not re-created: the one
+        handle re-checks the deadline when it fires. A call_later() and a cancel() per
+        request cost ~2.5 us, a third of them left in the loop's heap until they expire.
+        """
+        timeout = self.keepalive_timeout
+        if not timeout or timeout <= 0 or self._closed:
+            return
+        deadline = self._loop.time() + timeout
+        if timeout >= self._ceil_threshold:
+            deadline = math.ceil(deadline)
+        self._idle_deadline = deadline
+        if self._timer is None:
+            self._head_timer = False
+            self._timer = self._loop.call_at(self._idle_deadline, self._on_idle_timeout)
+
     def _disarm(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -618,8 +738,11 @@ class RequestHandler(asyncio.Protocol):
     def _on_idle_timeout(self) -> None:
         self._timer = None
         if self._handling or self._messages:
-            return
+            return  # the end of the request arms the deadline again
         if self._conn.their_state is State.SEND_BODY or self._head_in_progress():
+            return
+        if self._loop.time() < self._idle_deadline:
+            self._timer = self._loop.call_at(self._idle_deadline, self._on_idle_timeout)
             return
         self.close()
 
@@ -645,7 +768,6 @@ class RequestHandler(asyncio.Protocol):
             return
         self._closed = True
         self._disarm()
-        self._wake()
         transport = self.transport
         if transport is not None and not transport.is_closing():
             transport.close()

@@ -7,7 +7,8 @@ TCP segment instead of two (aiohttp 3.12 measured the same coalescing as a win).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+import asyncio
+from typing import BinaryIO, Protocol
 
 from multidict import CIMultiDict
 
@@ -15,9 +16,6 @@ from aioweb._sansio.events import Data, EndOfMessage, InformationalResponse, Res
 from aioweb._sansio.h1 import H1Connection
 from aioweb._shared.compression import Compressor, get_compressor
 from aioweb.abc import AbstractStreamWriter
-
-if TYPE_CHECKING:
-    import asyncio
 
 __all__ = ["H1StreamWriter", "WriterHost"]
 
@@ -129,6 +127,37 @@ class H1StreamWriter(AbstractStreamWriter):
             self._emit(wire)
         if self._host.writing_paused:
             await self._host.drain()
+
+    async def sendfile(self, file: BinaryIO, offset: int, count: int) -> bool:
+        """Send ``count`` bytes of ``file`` from ``offset`` as body bytes, zero-copy.
+
+        ``loop.sendfile()`` hands the file to the kernel (``os.sendfile``) on a plain TCP
+        socket and copies it through the transport itself over TLS. Nothing is sent, and
+        False returned, when the body bytes must pass through Python: compression, the
+        chunked coding, a body that is dropped (HEAD), or a transport that cannot send
+        files (the in-memory one); the caller then writes the bytes itself.
+
+        Raises:
+            ConnectionResetError: The client went away, or the file ended early (the
+                declared length can then not be met, so the connection must close).
+        """
+        transport = self._host.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("client disconnected")
+        if self._compressor is not None or not getattr(transport, "_sendfile_compatible", None):
+            return False
+        if not self._conn.send_raw_body(count):
+            return False
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = b""
+        self.buffer_size += count
+        self.output_size += count
+        loop = asyncio.get_running_loop()
+        sent = await loop.sendfile(transport, file, offset, count)
+        if sent != count:
+            raise ConnectionResetError("file truncated while being sent")
+        return True
 
     async def drain(self) -> None:
         """Flush a held head and wait for the transport to drain."""

@@ -551,8 +551,13 @@ class WebSocketBase:
         return None if channel is None else channel.close_code
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        """Transport information (``"peername"``, ``"sslcontext"``, ``"ssl_object"``...),
-        or ``default`` when there is no transport (not prepared, or closed)."""
+        """Return information about the transport, as ``transport.get_extra_info()``.
+
+        Args:
+            name: ``"peername"``, ``"sockname"``, ``"sslcontext"``, ``"ssl_object"``...
+            default: What to return when the information or the transport is missing
+                (not prepared yet, or closed).
+        """
         channel = self._channel
         transport = None if channel is None else channel.transport
         if transport is None:
@@ -565,17 +570,31 @@ class WebSocketBase:
         return None if channel is None else channel.exception
 
     async def ping(self, message: bytes = b"") -> None:
-        """Send a ping (at most 125 bytes)."""
+        """Send a ping; the peer answers with a pong carrying the same bytes.
+
+        Args:
+            message: The payload, at most 125 bytes.
+        """
         await self._live().send_frame(message, 0x9)
 
     async def pong(self, message: bytes = b"") -> None:
-        """Send an unsolicited pong (at most 125 bytes)."""
+        """Send an unsolicited pong (a one-way heartbeat).
+
+        Args:
+            message: The payload, at most 125 bytes.
+        """
         await self._live().send_frame(message, 0xA)
 
     async def send_frame(
         self, message: bytes, opcode: WSMsgType, compress: int | None = None
     ) -> None:
-        """Send a raw frame of type ``opcode`` (one frame, never fragmented)."""
+        """Send a raw frame of type ``opcode`` (one frame, never fragmented).
+
+        Args:
+            message: The frame's payload.
+            opcode: ``WSMsgType.TEXT``, ``BINARY``, ``PING``, ``PONG`` or ``CLOSE``.
+            compress: 0 to send it uncompressed; None to use what was agreed.
+        """
         await self._live().send_frame(message, int(opcode), compress)
 
     async def send_str(self, data: str, compress: int | None = None) -> None:
@@ -592,7 +611,15 @@ class WebSocketBase:
     async def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: int | None = None
     ) -> None:
-        """Send a BINARY message."""
+        """Send a BINARY message.
+
+        Args:
+            data: The bytes.
+            compress: 0 to send this message uncompressed; None to use what was agreed.
+
+        Raises:
+            TypeError: ``data`` is not bytes-like.
+        """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
         await self._live().send_frame(bytes(data), 0x2, compress)
@@ -600,21 +627,45 @@ class WebSocketBase:
     async def send_json(
         self, data: Any, compress: int | None = None, *, dumps: JSONEncoder = json.dumps
     ) -> None:
-        """Send ``dumps(data)`` as a TEXT message."""
+        """Send ``dumps(data)`` as a TEXT message.
+
+        Args:
+            data: The value to send.
+            compress: 0 to send this message uncompressed; None to use what was agreed.
+            dumps: The JSON serialiser, returning ``str``.
+        """
         await self.send_str(dumps(data), compress=compress)
 
     async def send_json_bytes(
         self, data: Any, compress: int | None = None, *, dumps: JSONBytesEncoder
     ) -> None:
-        """Send ``dumps(data)`` (bytes, e.g. ``orjson.dumps``) as a TEXT message."""
+        """Send ``dumps(data)`` (bytes, e.g. ``orjson.dumps``) as a TEXT message.
+
+        Args:
+            data: The value to send.
+            compress: 0 to send this message uncompressed; None to use what was agreed.
+            dumps: The JSON serialiser, returning UTF-8 ``bytes``.
+        """
         await self._live().send_frame(dumps(data), 0x1, compress)
 
     async def receive(self, timeout: float | None = None) -> WSMessage:  # noqa: ASYNC109
-        """Wait for the next message (see :class:`WSMsgType` for the kinds)."""
+        """Wait for the next message (see :class:`WSMsgType` for the kinds).
+
+        Args:
+            timeout: Seconds to wait; the ``receive_timeout`` given at creation when
+                None.
+
+        Raises:
+            RuntimeError: Another task is already waiting in ``receive()``.
+            TimeoutError: Nothing arrived in time.
+        """
         return await self._live().receive(timeout)
 
     async def receive_str(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
-        """The next message, which must be TEXT.
+        """Wait for the next message, which must be TEXT, and return its text.
+
+        Args:
+            timeout: As for :meth:`receive`.
 
         Raises:
             WSMessageTypeError: It was another type.
@@ -627,7 +678,10 @@ class WebSocketBase:
         return msg.data  # type: ignore[no-any-return]
 
     async def receive_bytes(self, *, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        """The next message, which must be BINARY.
+        """Wait for the next message, which must be BINARY, and return its bytes.
+
+        Args:
+            timeout: As for :meth:`receive`.
 
         Raises:
             WSMessageTypeError: It was another type.
@@ -645,7 +699,15 @@ class WebSocketBase:
         loads: JSONDecoder = json.loads,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> Any:
-        """The next TEXT message, decoded with ``loads``."""
+        """Wait for the next message, which must be TEXT, and decode it with ``loads``.
+
+        Args:
+            loads: The JSON decoder.
+            timeout: As for :meth:`receive`.
+
+        Raises:
+            WSMessageTypeError: It was another type.
+        """
         data = await self.receive_str(timeout=timeout)
         return loads(data)
 

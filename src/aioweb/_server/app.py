@@ -23,7 +23,7 @@ from aioweb._sansio.events import RequestHead
 from aioweb._sansio.limits import CLIENT_MAX_SIZE, MAX_FORM_FIELDS
 from aioweb._server.request import Request
 from aioweb._server.router import UrlDispatcher
-from aioweb._server.storage import StateMapping
+from aioweb._server.storage import NotAppKeyWarning, StateMapping
 
 if TYPE_CHECKING:
     from aioweb._io.h1_server import RequestHandler
@@ -49,10 +49,6 @@ class Middleware(Protocol):
 
 
 CleanupCtx = Callable[["Application"], AsyncIterator[None] | AbstractAsyncContextManager[None]]
-
-
-class NotAppKeyWarning(UserWarning):
-    """A plain ``str`` was used as an application storage key; use :class:`AppKey`."""
 
 
 class AppKey(Generic[_T]):
@@ -222,8 +218,7 @@ class Application(StateMapping["str | AppKey[object]"]):
         self._check_frozen()
         if not isinstance(key, AppKey):
             warnings.warn(
-                "It is recommended to use web.AppKey instances for keys.\n"
-                "https://docs.aiohttp.org/en/stable/web_advanced.html#application-s-config",
+                "It is recommended to use web.AppKey instances for keys.",
                 NotAppKeyWarning,
                 stacklevel=2,
             )
@@ -286,7 +281,14 @@ class Application(StateMapping["str | AppKey[object]"]):
     # ------------------------------------------------------------------ building
 
     def add_routes(self, routes: Iterable[AbstractRouteDef]) -> list[object]:
-        """Register route definitions (from ``RouteTableDef`` or ``web.get``...)."""
+        """Register route definitions (from ``RouteTableDef`` or ``web.get``...).
+
+        Args:
+            routes: The definitions, registered in order.
+
+        Returns:
+            The routes created.
+        """
         return list(self._router.add_routes(routes))
 
     def _prepare_subapp(self, subapp: Application) -> None:
@@ -313,6 +315,13 @@ class Application(StateMapping["str | AppKey[object]"]):
     def add_subapp(self, prefix: str, subapp: Application) -> object:
         """Serve ``subapp`` under ``prefix`` (its middlewares run inside ours).
 
+        Args:
+            prefix: The path prefix, such as ``/admin``.
+            subapp: The application to serve there; its signals run with ours.
+
+        Returns:
+            The resource that routes to it (a :class:`PrefixedSubAppResource`).
+
         Raises:
             ValueError: The prefix is empty or ``/``.
             RuntimeError: Either application is already frozen.
@@ -327,7 +336,21 @@ class Application(StateMapping["str | AppKey[object]"]):
         return resource
 
     def add_domain(self, domain: str, subapp: Application) -> object:
-        """Serve ``subapp`` for requests whose Host matches ``domain`` (``*.`` masks allowed)."""
+        """Serve ``subapp`` for requests whose Host matches ``domain`` (``*.`` masks allowed).
+
+        Args:
+            domain: A host name, optionally with a port (``example.com:8080``), or a
+                mask such as ``*.example.com``.
+            subapp: The application to serve for it.
+
+        Returns:
+            The resource that routes to it.
+
+        Raises:
+            TypeError: ``domain`` is not a string.
+            ValueError: ``domain`` is not a valid host name or mask.
+            RuntimeError: Either application is already frozen.
+        """
         from aioweb._server.router import Domain, MaskDomain, MatchedSubAppResource
 
         if not isinstance(domain, str):

@@ -15,7 +15,19 @@ ETAG_ANY: Final = "*"
 
 @dataclass(frozen=True, slots=True)
 class ETag:
-    """An entity tag: the opaque ``value`` (without quotes) and whether it is weak."""
+    """An entity tag: the opaque ``value`` (without quotes) and whether it is weak.
+
+    ``request.if_match`` and ``request.if_none_match`` hold them; assign one to
+    ``response.etag`` to send it.
+
+    Args:
+        value: The tag without its quotes, or ``"*"`` (any tag, in conditional headers).
+        is_weak: A weak tag (``W/"..."``): the representations are equivalent, not
+            byte-for-byte identical.
+
+    Raises:
+        ValueError: ``value`` holds a double quote, a space or a control character.
+    """
 
     value: str
     is_weak: bool = False

@@ -384,6 +384,8 @@ class FileResponse(StreamResponse):
             headers.add(hdrs.VARY, hdrs.ACCEPT_ENCODING)
         if opened.encoding is not None:
             headers[hdrs.CONTENT_ENCODING] = opened.encoding
+            # Already compressed: enable_compression() must not encode it a second time.
+            self._compression = False
         ctype = headers.setdefault(hdrs.CONTENT_TYPE, _guess_content_type(self._path.name))
 
         status = self._precondition(request, etag, mtime)
@@ -419,6 +421,9 @@ class FileResponse(StreamResponse):
             return writer
 
         self.set_status(206)
+        # Content-Range counts bytes of the representation: compressing the parts would
+        # make the ranges lie, so a partial response is sent as it is stored.
+        self._compression = False
         if len(ranges) == 1:
             start, end = ranges[0]
             headers[hdrs.CONTENT_RANGE] = f"bytes {start}-{end - 1}/{size}"

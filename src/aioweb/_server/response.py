@@ -13,18 +13,19 @@ import enum
 import json
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast, overload
 
 from multidict import CIMultiDict
 
 from aioweb import hdrs
 from aioweb._server.etag import ETAG_ANY, ETag
-from aioweb._server.storage import StateMapping
+from aioweb._server.storage import NotAppKeyWarning, StateMapping
 from aioweb._shared.cookies import CookieMorsel, format_morsel, format_set_cookie
 from aioweb._shared.http_version import HttpVersion11
 from aioweb._shared.payloads import Payload
@@ -123,7 +124,9 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         headers: LooseHeaders = None,
     ) -> None:
         self._headers: CIMultiDict[str] = CIMultiDict(headers or ())
-        self._cookies: SimpleCookie = SimpleCookie()
+        # Created on first use: most responses set no cookie, and a SimpleCookie costs
+        # ~1 us to build.
+        self._cookies: SimpleCookie | None = None
         self._req: BaseRequest | None = None
         self._writer: AbstractStreamWriter | None = None
         self._eof_sent = False
@@ -137,6 +140,30 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         self._status = 200
         self._reason = ""
         self.set_status(status, reason)
+
+    # ------------------------------------------------------------------ storage
+
+    @overload
+    def __getitem__(self, key: ResponseKey[_T]) -> _T: ...
+    @overload
+    def __getitem__(self, key: str) -> object: ...
+    def __getitem__(self, key: str | ResponseKey[_T]) -> object:
+        """Return the value stored under ``key``."""
+        return self._state[cast("str | ResponseKey[object]", key)]
+
+    @overload
+    def __setitem__(self, key: ResponseKey[_T], value: _T) -> None: ...
+    @overload
+    def __setitem__(self, key: str, value: object) -> None: ...
+    def __setitem__(self, key: str | ResponseKey[_T], value: object) -> None:
+        """Store ``value`` under ``key``; a ``str`` key warns ``NotAppKeyWarning``."""
+        if not isinstance(key, ResponseKey):
+            warnings.warn(
+                "It is recommended to use web.ResponseKey instances for keys.",
+                NotAppKeyWarning,
+                stacklevel=2,
+            )
+        self._state[cast("str | ResponseKey[object]", key)] = value
 
     # ------------------------------------------------------------------ status
 
@@ -153,6 +180,10 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
     def set_status(self, status: int, reason: str | None = None) -> None:
         """Set the status code and reason phrase.
 
+        Args:
+            status: The status code, 100 to 999.
+            reason: The reason phrase; the standard one for ``status`` when None.
+
         Raises:
             RuntimeError: The headers were already sent.
             ValueError: The status is out of range or the reason holds CR/LF.
@@ -163,8 +194,8 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         if not 100 <= status <= 999:
             raise ValueError(f"status must be 100-999, got {status}")
         if reason is None:
-            reason = _REASONS.get(status, "")
-        if "\r" in reason or "\n" in reason or "\x00" in reason:
+            reason = _REASONS.get(status, "")  # the standard phrases need no check
+        elif "\r" in reason or "\n" in reason or "\x00" in reason:
             raise ValueError("the reason phrase cannot contain CR, LF or NUL")
         self._status = status
         self._reason = reason
@@ -240,6 +271,8 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
     @property
     def cookies(self) -> SimpleCookie:
         """Cookies to send as ``Set-Cookie`` headers."""
+        if self._cookies is None:
+            self._cookies = SimpleCookie()
         return self._cookies
 
     def set_cookie(
@@ -256,7 +289,28 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         samesite: str | None = None,
         partitioned: bool | None = None,
     ) -> None:
-        """Set a cookie; every argument is validated now (CR/LF refused: ValueError)."""
+        """Set a cookie, sent as a ``Set-Cookie`` header with the response.
+
+        Every argument is checked now, so a bad value fails here and not in the middle
+        of sending the headers.
+
+        Args:
+            name: The cookie's name: letters, digits and ``!#$%&'*+-.^_`|~:``.
+            value: Its value: text without control characters or ``;``.
+            expires: When it expires: a cookie date string or a ``datetime``.
+            domain: The ``Domain`` attribute; the request's host only when None.
+            max_age: ``Max-Age`` in seconds (wins over ``expires`` in browsers).
+            path: The ``Path`` attribute, ``"/"`` by default.
+            secure: Add ``Secure``: the browser sends the cookie over HTTPS only.
+            httponly: Add ``HttpOnly``: scripts in the page cannot read it.
+            samesite: ``"Strict"``, ``"Lax"`` or ``"None"``.
+            partitioned: Add ``Partitioned`` (CHIPS: a third-party cookie kept per
+                top-level site).
+
+        Raises:
+            ValueError: The name or an attribute is malformed or holds CR, LF, NUL or
+                ``;`` (header injection).
+        """
         format_set_cookie(
             name,
             value,
@@ -292,7 +346,7 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         ):
             if flag:
                 morsel[key] = True
-        dict.__setitem__(self._cookies, name, morsel)
+        dict.__setitem__(self.cookies, name, morsel)
 
     def del_cookie(
         self,
@@ -304,8 +358,23 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         httponly: bool | None = None,
         samesite: str | None = None,
     ) -> None:
-        """Ask the client to delete a cookie (an expired, empty one)."""
-        self._cookies.pop(name, None)
+        """Ask the client to delete a cookie: send it empty and already expired.
+
+        ``domain`` and ``path`` must be those the cookie was set with, or the browser
+        keeps it.
+
+        Args:
+            name: The cookie's name.
+            domain: The ``Domain`` it was set with.
+            path: The ``Path`` it was set with, ``"/"`` by default.
+            secure: Add ``Secure``, as when it was set.
+            httponly: Add ``HttpOnly``, as when it was set.
+            samesite: The ``SameSite`` value it was set with.
+
+        Raises:
+            ValueError: As for :meth:`set_cookie`.
+        """
+        self.cookies.pop(name, None)
         self.set_cookie(
             name,
             "",
@@ -411,6 +480,14 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
     async def prepare(self, request: BaseRequest) -> AbstractStreamWriter | None:
         """Send the status line and headers; return the writer (idempotent).
 
+        ``on_response_prepare`` handlers run first, so they can still change headers.
+
+        Args:
+            request: The request this response answers.
+
+        Returns:
+            The writer the body goes through, or None once the response has ended.
+
         Raises:
             ValueError: A header or cookie holds CR/LF/NUL (nothing is written then).
         """
@@ -434,8 +511,9 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
                 if app.on_response_prepare:
                     await app.on_response_prepare.send(request, self)
         headers = self._headers
-        for morsel in self._cookies.values():
-            headers.add(hdrs.SET_COOKIE, format_morsel(morsel))
+        if self._cookies:
+            for morsel in self._cookies.values():
+                headers.add(hdrs.SET_COOKIE, format_morsel(morsel))
         if self._compression:
             self._start_compression(request, writer)
         if self._chunked:
@@ -474,7 +552,8 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         if coding is None or coding is ContentCoding.identity:
             return
         self._headers[hdrs.CONTENT_ENCODING] = coding.value
-        self._headers.add(hdrs.VARY, hdrs.ACCEPT_ENCODING)
+        if not any("accept-encoding" in v.lower() for v in self._headers.getall(hdrs.VARY, ())):
+            self._headers.add(hdrs.VARY, hdrs.ACCEPT_ENCODING)
         self._headers.pop(hdrs.CONTENT_LENGTH, None)
         writer.enable_compression(coding.value, self._compression_strategy)
         if request.version >= HttpVersion11:
@@ -482,6 +561,9 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
 
     async def write(self, data: bytes | bytearray | memoryview) -> None:
         """Write a piece of the body, waiting while the peer reads slowly.
+
+        Args:
+            data: The bytes to send.
 
         Raises:
             RuntimeError: Not prepared yet, or already ended.
@@ -501,7 +583,14 @@ class StreamResponse(StateMapping["str | ResponseKey[object]"]):
         await self._writer.drain()
 
     async def write_eof(self, data: bytes = b"") -> None:
-        """End the body, writing ``data`` first."""
+        """End the body, writing ``data`` first; later calls do nothing.
+
+        Args:
+            data: The last bytes of the body.
+
+        Raises:
+            RuntimeError: Not prepared yet.
+        """
         if self._eof_sent:
             return
         writer = self._writer
@@ -556,8 +645,9 @@ class Response(StreamResponse):
             if not isinstance(text, str):
                 raise TypeError(f"text argument must be str, got {type(text).__name__}")
             if hdrs.CONTENT_TYPE not in real_headers or content_type or charset:
+                charset = charset or "utf-8"
                 ctype = content_type or "text/plain"
-                real_headers[hdrs.CONTENT_TYPE] = f"{ctype}; charset={charset or 'utf-8'}"
+                real_headers[hdrs.CONTENT_TYPE] = f"{ctype}; charset={charset}"
             body = text.encode(charset or self.charset or "utf-8")
         elif content_type is not None:
             real_headers[hdrs.CONTENT_TYPE] = content_type + (
@@ -666,6 +756,16 @@ def json_response(
 ) -> Response:
     """Build a JSON response from ``data`` (or pre-serialised ``text``/``body``).
 
+    Args:
+        data: The value to serialise with ``dumps``.
+        text: JSON already serialised, as text.
+        body: JSON already serialised, as bytes.
+        status: The status code.
+        reason: The reason phrase; the standard one by default.
+        headers: Extra header fields.
+        content_type: The media type; ``charset=utf-8`` is added for text.
+        dumps: The serialiser, ``json.dumps`` by default.
+
     Raises:
         ValueError: ``data`` is given together with ``text`` or ``body``.
     """
@@ -692,7 +792,18 @@ def json_bytes_response(
     headers: LooseHeaders = None,
     content_type: str = "application/json",
 ) -> Response:
-    """Build a JSON response with a serialiser that returns bytes (orjson and friends)."""
+    """Build a JSON response with a serialiser that returns bytes (orjson and friends).
+
+    The bytes go out as they are, without a round trip through ``str``.
+
+    Args:
+        data: The value to serialise.
+        dumps: The serialiser, such as ``orjson.dumps``; it must return bytes.
+        status: The status code.
+        reason: The reason phrase; the standard one by default.
+        headers: Extra header fields.
+        content_type: The media type.
+    """
     return Response(
         body=dumps(data),
         status=status,

@@ -231,6 +231,13 @@ class RouteTableDef(Sequence[AbstractRouteDef]):
         """Return a decorator that adds the handler for ``method`` and ``path``.
 
         The decorated handler is returned unchanged.
+
+        Args:
+            method: The HTTP method, or ``"*"`` for any.
+            path: The path template, such as ``/users/{id}``.
+            **kwargs: ``name`` (a unique name for ``router[name]`` and ``url_for``),
+                ``expect_handler`` (called for ``Expect`` requests before the handler)
+                and, for GET, ``allow_head`` (route HEAD too; True by default).
         """
 
         def inner(handler: _HandlerT) -> _HandlerT:
@@ -240,45 +247,76 @@ class RouteTableDef(Sequence[AbstractRouteDef]):
         return inner
 
     def head(self, path: str, **kwargs: Unpack[RouteOptions]) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate a HEAD handler."""
+        """Decorate a HEAD handler.
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_HEAD, path, **kwargs)
 
     def get(self, path: str, **kwargs: Unpack[RouteOptions]) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate a GET handler (HEAD too unless ``allow_head=False``)."""
+        """Decorate a GET handler (HEAD too unless ``allow_head=False``).
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_GET, path, **kwargs)
 
     def post(self, path: str, **kwargs: Unpack[RouteOptions]) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate a POST handler."""
+        """Decorate a POST handler.
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_POST, path, **kwargs)
 
     def put(self, path: str, **kwargs: Unpack[RouteOptions]) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate a PUT handler."""
+        """Decorate a PUT handler.
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_PUT, path, **kwargs)
 
     def patch(self, path: str, **kwargs: Unpack[RouteOptions]) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate a PATCH handler."""
+        """Decorate a PATCH handler.
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_PATCH, path, **kwargs)
 
     def delete(
         self, path: str, **kwargs: Unpack[RouteOptions]
     ) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate a DELETE handler."""
+        """Decorate a DELETE handler.
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_DELETE, path, **kwargs)
 
     def options(
         self, path: str, **kwargs: Unpack[RouteOptions]
     ) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate an OPTIONS handler."""
+        """Decorate an OPTIONS handler.
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_OPTIONS, path, **kwargs)
 
     def view(self, path: str, **kwargs: Unpack[RouteOptions]) -> Callable[[_HandlerT], _HandlerT]:
-        """Decorate a class-based view (it receives every method)."""
+        """Decorate a class-based view (it receives every method).
+
+        The arguments are those of :meth:`route`, without ``method``.
+        """
         return self.route(hdrs.METH_ANY, path, **kwargs)
 
     def static(
         self, prefix: str, path: str | os.PathLike[str], **kwargs: Unpack[StaticOptions]
     ) -> None:
-        """Add a static directory (not a decorator)."""
+        """Add a static directory (not a decorator).
+
+        Args:
+            prefix: The URL prefix, such as ``/static``.
+            path: The directory.
+            **kwargs: The options of :meth:`UrlDispatcher.add_static` (``name``,
+                ``chunk_size``, ``show_index``, ``follow_symlinks``, ``append_version``...).
+        """
         self._items.append(StaticDef(prefix, path, kwargs))
 
 
@@ -288,52 +326,98 @@ def route(
     handler: Handler | type[AbstractView],
     **kwargs: Unpack[RouteOptions],
 ) -> RouteDef:
-    """Describe a route for ``method`` and ``path``."""
+    """Describe a route for ``method`` and ``path``.
+
+    Args:
+        method: The HTTP method, or ``"*"`` for any.
+        path: The path template, such as ``/users/{id}``.
+        handler: An ``async def`` handler or a class-based view.
+        **kwargs: ``name`` (a unique name for ``router[name]`` and ``url_for``),
+            ``expect_handler`` (called for ``Expect`` requests before the handler) and,
+            for GET, ``allow_head`` (route HEAD too; True by default).
+
+    Returns:
+        The definition, for ``app.add_routes([...])``.
+    """
     return RouteDef(method, path, handler, kwargs)
 
 
 def head(path: str, handler: Handler, **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe a HEAD route."""
+    """Describe a HEAD route.
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_HEAD, path, handler, **kwargs)
 
 
 def options(path: str, handler: Handler, **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe an OPTIONS route."""
+    """Describe an OPTIONS route.
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_OPTIONS, path, handler, **kwargs)
 
 
 def get(path: str, handler: Handler, **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe a GET route (HEAD too unless ``allow_head=False``)."""
+    """Describe a GET route (HEAD too unless ``allow_head=False``).
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_GET, path, handler, **kwargs)
 
 
 def post(path: str, handler: Handler, **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe a POST route."""
+    """Describe a POST route.
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_POST, path, handler, **kwargs)
 
 
 def put(path: str, handler: Handler, **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe a PUT route."""
+    """Describe a PUT route.
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_PUT, path, handler, **kwargs)
 
 
 def patch(path: str, handler: Handler, **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe a PATCH route."""
+    """Describe a PATCH route.
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_PATCH, path, handler, **kwargs)
 
 
 def delete(path: str, handler: Handler, **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe a DELETE route."""
+    """Describe a DELETE route.
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_DELETE, path, handler, **kwargs)
 
 
 def view(path: str, handler: type[AbstractView], **kwargs: Unpack[RouteOptions]) -> RouteDef:
-    """Describe a class-based view route (every method goes to the view)."""
+    """Describe a class-based view route (every method goes to the view).
+
+    The arguments are those of :func:`route`, without ``method``.
+    """
     return route(hdrs.METH_ANY, path, handler, **kwargs)
 
 
 def static(
     prefix: str, path: str | os.PathLike[str], **kwargs: Unpack[StaticOptions]
 ) -> StaticDef:
-    """Describe a static directory served under ``prefix``."""
+    """Describe a static directory served under ``prefix``.
+
+    Args:
+        prefix: The URL prefix, such as ``/static``.
+        path: The directory.
+        **kwargs: The options of :meth:`UrlDispatcher.add_static` (``name``,
+            ``chunk_size``, ``show_index``, ``follow_symlinks``, ``append_version``...).
+
+    Returns:
+        The definition, for ``app.add_routes([...])``.
+    """
     return StaticDef(prefix, path, kwargs)

@@ -342,8 +342,19 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
     ) -> AbstractRoute:
         """Route GET (and, unless ``allow_head`` is false, HEAD) to ``handler``.
 
+        Args:
+            path: The path template (see :meth:`add_resource`).
+            handler: An ``async def`` handler or a class-based view.
+            name: A unique name for the resource.
+            allow_head: Route HEAD to the same handler too (True, as in aiohttp); the
+                server sends the headers the handler produced, without the body.
+            expect_handler: Called for ``Expect`` requests before the handler.
+
         Returns:
             The GET route.
+
+        Raises:
+            RuntimeError: GET is already routed for this path, or the router is frozen.
         """
         resource = self.add_resource(path, name=name)
         if allow_head:
@@ -358,7 +369,13 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         name: str | None = None,
         expect_handler: ExpectHandler | None = None,
     ) -> AbstractRoute:
-        """Route HEAD requests for ``path`` to ``handler``."""
+        """Route HEAD requests for ``path`` to ``handler``.
+
+        The arguments are those of :meth:`add_route`.
+
+        Returns:
+            The new route.
+        """
         return self.add_route(
             hdrs.METH_HEAD, path, handler, name=name, expect_handler=expect_handler
         )
@@ -371,7 +388,13 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         name: str | None = None,
         expect_handler: ExpectHandler | None = None,
     ) -> AbstractRoute:
-        """Route OPTIONS requests for ``path`` to ``handler``."""
+        """Route OPTIONS requests for ``path`` to ``handler``.
+
+        The arguments are those of :meth:`add_route`.
+
+        Returns:
+            The new route.
+        """
         return self.add_route(
             hdrs.METH_OPTIONS, path, handler, name=name, expect_handler=expect_handler
         )
@@ -384,7 +407,13 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         name: str | None = None,
         expect_handler: ExpectHandler | None = None,
     ) -> AbstractRoute:
-        """Route POST requests for ``path`` to ``handler``."""
+        """Route POST requests for ``path`` to ``handler``.
+
+        The arguments are those of :meth:`add_route`.
+
+        Returns:
+            The new route.
+        """
         return self.add_route(
             hdrs.METH_POST, path, handler, name=name, expect_handler=expect_handler
         )
@@ -397,7 +426,13 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         name: str | None = None,
         expect_handler: ExpectHandler | None = None,
     ) -> AbstractRoute:
-        """Route PUT requests for ``path`` to ``handler``."""
+        """Route PUT requests for ``path`` to ``handler``.
+
+        The arguments are those of :meth:`add_route`.
+
+        Returns:
+            The new route.
+        """
         return self.add_route(
             hdrs.METH_PUT, path, handler, name=name, expect_handler=expect_handler
         )
@@ -410,7 +445,13 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         name: str | None = None,
         expect_handler: ExpectHandler | None = None,
     ) -> AbstractRoute:
-        """Route PATCH requests for ``path`` to ``handler``."""
+        """Route PATCH requests for ``path`` to ``handler``.
+
+        The arguments are those of :meth:`add_route`.
+
+        Returns:
+            The new route.
+        """
         return self.add_route(
             hdrs.METH_PATCH, path, handler, name=name, expect_handler=expect_handler
         )
@@ -423,7 +464,13 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         name: str | None = None,
         expect_handler: ExpectHandler | None = None,
     ) -> AbstractRoute:
-        """Route DELETE requests for ``path`` to ``handler``."""
+        """Route DELETE requests for ``path`` to ``handler``.
+
+        The arguments are those of :meth:`add_route`.
+
+        Returns:
+            The new route.
+        """
         return self.add_route(
             hdrs.METH_DELETE, path, handler, name=name, expect_handler=expect_handler
         )
@@ -444,7 +491,27 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
 
         Every request path is contained in ``path``: ``..``, absolute, encoded and
         Windows-style escapes are 404, and symlinks out of the root are refused unless
-        ``follow_symlinks`` is set.
+        ``follow_symlinks`` is set. Fine for development; in production a front server
+        such as nginx usually serves static files.
+
+        Args:
+            prefix: The URL prefix, such as ``/static``; a trailing ``/`` is dropped.
+            path: The directory; it must exist.
+            name: A unique name for ``router[name]``.
+            expect_handler: Called for ``Expect`` requests before the handler.
+            chunk_size: Bytes read per write when sendfile is not available (256 KiB).
+            show_index: Answer directory URLs with an HTML listing (False: 403).
+            follow_symlinks: Serve symlinks that point outside the directory.
+            append_version: Add ``?v=<hash of the content>`` to URLs built by
+                ``url_for()``, so browsers can cache the files for good.
+
+        Returns:
+            The new :class:`StaticResource`.
+
+        Raises:
+            ValueError: ``path`` is not an existing directory, or ``prefix`` does not
+                start with ``/``.
+            RuntimeError: The router is frozen.
         """
         from aioweb._server.static import add_static
 
@@ -468,13 +535,22 @@ class UrlDispatcher(AbstractRouter, Mapping[str, AbstractResource]):
         name: str | None = None,
         expect_handler: ExpectHandler | None = None,
     ) -> AbstractRoute:
-        """Route every method for ``path`` to a class-based view (it answers 405 itself)."""
+        """Route every method for ``path`` to a class-based view (it answers 405 itself).
+
+        The arguments are those of :meth:`add_route`.
+
+        Returns:
+            The new route.
+        """
         return self.add_route(
             hdrs.METH_ANY, path, handler, name=name, expect_handler=expect_handler
         )
 
     def add_routes(self, routes: Iterable[AbstractRouteDef]) -> list[AbstractRoute]:
         """Register route definitions (a :class:`RouteTableDef` or ``web.get(...)`` list).
+
+        Args:
+            routes: The definitions, registered in order.
 
         Returns:
             The routes created, in order.

@@ -1,16 +1,25 @@
-"""``web.run_app``: serve an application until SIGINT/SIGTERM, then shut down gracefully."""
+"""``web.run_app``: serve an application until SIGINT/SIGTERM, then shut down gracefully.
+
+``run_app`` owns its event loop from start to end, like ``asyncio.run``: it refuses to start
+inside a running loop (where only ``AppRunner`` and a site can serve), and on the way out it
+cancels every task still pending and finalises async generators, then, when the loop is its
+own, joins the default executor and closes the loop, whether the server stopped on a signal
+or failed to start.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import builtins
 import contextlib
+import inspect
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from ssl import SSLContext
 from typing import Final
 
+from aioweb._io.h1_server import RequestHandler
 from aioweb._sansio.limits import KEEPALIVE_TIMEOUT_RUN_APP
 from aioweb._server.accesslog import AccessLogger, access_logger
 from aioweb._server.app import Application
@@ -27,6 +36,17 @@ from aioweb.abc import AbstractAccessLogger
 __all__ = ["run_app"]
 
 _SHUTDOWN_TIMEOUT: Final = 60.0
+
+#: ``RequestHandler`` options that ``web.Server`` sets itself; every other keyword-only one
+#: may be given to ``run_app`` and reaches each connection.
+_NOT_HANDLER_OPTIONS: Final = frozenset({"loop", "on_connection", "max_decompressed_size"})
+
+_IN_RUNNING_LOOP: Final = (
+    "web.run_app() cannot be called while an event loop is running: it creates and runs "
+    "its own loop. Inside a running loop (async code, a notebook) serve with "
+    "runner = web.AppRunner(app); await runner.setup(); "
+    "await web.TCPSite(runner, host, port).start(), and await runner.cleanup() to stop."
+)
 
 AppOrFactory = Application | Awaitable[Application]
 
@@ -135,6 +155,7 @@ def run_app(
     handler_cancellation: bool = False,
     http2: bool = True,
     loop: asyncio.AbstractEventLoop | None = None,
+    **kwargs: object,
 ) -> None:
     """Serve ``app`` until interrupted, then shut down gracefully.
 
@@ -159,7 +180,29 @@ def run_app(
         http2: Speak HTTP/2 too (ALPN over TLS, prior knowledge in cleartext); False keeps
             every site HTTP/1.1 only. Not in aiohttp, which has no HTTP/2.
         loop: The event loop to use (a new one by default).
+        **kwargs: Options of each connection, as ``AppRunner`` takes them, for example
+            ``header_timeout`` (seconds a request head may take once it started, 10 by
+            default), ``body_timeout`` (seconds a handler waits for the next bytes of a
+            request body, 60 by default), ``max_line_size``, ``max_field_size``,
+            ``max_headers``, ``read_bufsize``, ``auto_decompress`` and ``h2_limits``.
+            They take precedence over the application's ``handler_args``.
+
+    Raises:
+        RuntimeError: If an event loop is already running in this thread; use
+            :class:`AppRunner` and a site there.
+        TypeError: If ``kwargs`` holds a name that is not a connection option.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        _discard(app)
+        raise RuntimeError(_IN_RUNNING_LOOP)
+    unknown = sorted(set(kwargs) - _handler_options())
+    if unknown:
+        _discard(app)
+        raise TypeError(f"run_app() got unexpected keyword arguments: {', '.join(unknown)}")
     if access_log is not None and access_log.level == logging.NOTSET:
         access_log.setLevel(logging.DEBUG)
         if not access_log.hasHandlers():
@@ -188,6 +231,7 @@ def run_app(
             "access_log": access_log,
             "keepalive_timeout": keepalive_timeout,
             "handler_cancellation": handler_cancellation,
+            **kwargs,
         },
     )
     asyncio.set_event_loop(loop)
@@ -197,10 +241,55 @@ def run_app(
     except (GracefulExit, KeyboardInterrupt):
         pass
     finally:
+        try:
+            # A task that failed (a port in use, an on_startup error) is done already:
+            # running it again would only raise its exception a second time.
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, GracefulExit, KeyboardInterrupt):
+                    loop.run_until_complete(task)
+        finally:
+            _cancel_all_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            if own_loop:
+                # Joins executor threads; a caller's loop keeps its executor usable.
+                loop.run_until_complete(loop.shutdown_default_executor())
+                asyncio.set_event_loop(None)
+                loop.close()
+
+
+def _handler_options() -> frozenset[str]:
+    # Read from the signature on each call, so a new RequestHandler option needs no edit here.
+    parameters = inspect.signature(RequestHandler).parameters.values()
+    names = {p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    return frozenset(names - _NOT_HANDLER_OPTIONS)
+
+
+def _discard(app: object) -> None:
+    # A factory coroutine that will never run is closed, or Python warns that it was never
+    # awaited when it is garbage-collected.
+    if inspect.iscoroutine(app):
+        app.close()
+
+
+def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what the application left running (as ``asyncio.run`` does) and wait for it.
+
+    Without this, a background task started in ``on_startup`` and never stopped would be
+    destroyed pending when the loop closes ("Task was destroyed but it is pending!").
+    """
+    pending = asyncio.all_tasks(loop)
+    if not pending:
+        return
+    for task in pending:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, GracefulExit, KeyboardInterrupt):
-            loop.run_until_complete(task)
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        if own_loop:
-            asyncio.set_event_loop(None)
-            loop.close()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    for task in pending:
+        if not task.cancelled() and task.exception() is not None:
+            loop.call_exception_handler(
+                {
+                    "message": "unhandled exception while run_app() was stopping",
+                    "exception": task.exception(),
+                    "task": task,
+                }
+            )

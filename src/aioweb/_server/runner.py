@@ -16,10 +16,11 @@ import asyncio
 import functools
 import signal
 import socket
+import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from ssl import SSLContext
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
 from aioweb._server.server import Server
 
@@ -32,6 +33,7 @@ __all__ = [
     "BaseRunner",
     "BaseSite",
     "GracefulExit",
+    "NamedPipeSite",
     "ServerRunner",
     "SockSite",
     "TCPSite",
@@ -62,6 +64,9 @@ class BaseSite(ABC):
         backlog: The listen backlog.
         http2: Speak HTTP/2 as well: chosen by ALPN over TLS, or recognised by its
             preface in cleartext (prior knowledge). False keeps the site HTTP/1.1 only.
+
+    Raises:
+        RuntimeError: ``runner.setup()`` has not been awaited yet.
     """
 
     __slots__ = ("_backlog", "_http2", "_runner", "_server", "_ssl_context")
@@ -188,7 +193,16 @@ class TCPSite(BaseSite):
 
 
 class UnixSite(BaseSite):
-    """Listen on a Unix domain socket path."""
+    """Listen on a Unix domain socket path.
+
+    Args:
+        runner: The runner (set up already).
+        path: The socket's path in the file system.
+        shutdown_timeout: Deprecated: pass it to the runner instead.
+        ssl_context: Serve TLS over the socket.
+        backlog: The listen backlog.
+        http2: Speak HTTP/2 as well (ALPN over TLS, prior knowledge in cleartext).
+    """
 
     __slots__ = ("_path",)
 
@@ -227,8 +241,104 @@ class UnixSite(BaseSite):
         )
 
 
+def _check_proactor(loop: asyncio.AbstractEventLoop | None) -> None:
+    # asyncio.ProactorEventLoop only exists on Windows; getattr keeps this importable (and
+    # type-checkable) everywhere else.
+    proactor: type[asyncio.AbstractEventLoop] | None = getattr(asyncio, "ProactorEventLoop", None)
+    if proactor is not None and (loop is None or isinstance(loop, proactor)):
+        return
+    running = f"the running loop is {type(loop).__name__}" if loop else "there is no loop"
+    raise RuntimeError(
+        "NamedPipeSite needs asyncio's ProactorEventLoop, the default loop on Windows and "
+        f"the only one that can serve Windows named pipes; {running} on {sys.platform}. "
+        "On Linux and macOS, serve on a Unix socket with UnixSite(runner, path) or on "
+        "TCPSite instead; on Windows, do not set a selector event loop policy"
+    )
+
+
+class NamedPipeSite(BaseSite):
+    r"""Listen on a Windows named pipe, e.g. ``\\.\pipe\myapp``.
+
+    Named pipes need asyncio's ``ProactorEventLoop``, Windows' default loop; elsewhere the
+    site cannot be created.
+
+    Args:
+        runner: The runner (set up already).
+        path: The pipe's name.
+        shutdown_timeout: Deprecated: pass it to the runner instead.
+        http2: Also accept HTTP/2 with prior knowledge (pipes carry no TLS).
+
+    Raises:
+        RuntimeError: If the running event loop is not a ``ProactorEventLoop`` (on any
+            platform but Windows, always).
+    """
+
+    __slots__ = ("_path", "_pipe_servers")
+
+    def __init__(
+        self,
+        runner: BaseRunner,
+        path: str,
+        *,
+        shutdown_timeout: float = _SHUTDOWN_TIMEOUT,
+        http2: bool = True,
+    ) -> None:
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None  # checked again by start(), which always runs in the loop
+        _check_proactor(loop)
+        super().__init__(runner, shutdown_timeout=shutdown_timeout, http2=http2)
+        self._path = path
+        self._pipe_servers: list[_PipeServer] = []
+
+    @property
+    def name(self) -> str:
+        """The pipe's name."""
+        return self._path
+
+    async def start(self) -> None:
+        """Listen on the pipe.
+
+        Raises:
+            RuntimeError: If the running event loop is not a ``ProactorEventLoop``.
+        """
+        loop = asyncio.get_running_loop()
+        _check_proactor(loop)
+        await super().start()
+        # ProactorEventLoop.start_serving_pipe is not in asyncio's cross-platform API.
+        serve = cast(
+            "Callable[[Callable[[], RequestHandler], str], Awaitable[list[_PipeServer]]]",
+            loop.start_serving_pipe,  # type: ignore[attr-defined]  # Windows only
+        )
+        self._pipe_servers = await serve(self._protocol_factory(), self._path)
+
+    async def stop(self) -> None:
+        """Stop listening and forget the site."""
+        for pipe_server in self._pipe_servers:
+            pipe_server.close()
+        self._pipe_servers = []
+        await super().stop()
+
+
+class _PipeServer(Protocol):
+    """What ``start_serving_pipe`` returns: asyncio's ``PipeServer`` on Windows."""
+
+    def close(self) -> None:
+        """Stop accepting connections on the pipe."""
+
+
 class SockSite(BaseSite):
-    """Listen on a socket the caller created (systemd activation, pre-forked sockets)."""
+    """Listen on a socket the caller created (systemd activation, pre-forked sockets).
+
+    Args:
+        runner: The runner (set up already).
+        sock: A bound TCP or Unix socket; the site listens on it and closes it at the end.
+        shutdown_timeout: Deprecated: pass it to the runner instead.
+        ssl_context: Serve TLS.
+        backlog: The listen backlog.
+        http2: Speak HTTP/2 as well (ALPN over TLS, prior knowledge in cleartext).
+    """
 
     __slots__ = ("_name", "_sock")
 
@@ -277,7 +387,8 @@ class BaseRunner(ABC):
 
     Args:
         handle_signals: Turn SIGINT/SIGTERM into :class:`GracefulExit`.
-        shutdown_timeout: Seconds requests in progress get to finish at cleanup.
+        shutdown_timeout: Seconds requests in progress get to finish at cleanup (60, as
+            in aiohttp).
         **kwargs: Passed to :class:`Server`.
     """
 
@@ -315,7 +426,7 @@ class BaseRunner(ABC):
         return set(self._sites)
 
     async def setup(self) -> None:
-        """Create the server (and start the application)."""
+        """Create the server (and start the application); call it before making sites."""
         loop = asyncio.get_running_loop()
         if self._handle_signals:
             try:
@@ -337,7 +448,16 @@ class BaseRunner(ABC):
         """Release what ``_make_server`` acquired (sends on_cleanup)."""
 
     async def cleanup(self) -> None:
-        """Shut down gracefully (see the module docstring for the order)."""
+        """Shut down gracefully, in the order aiohttp settled on.
+
+        1. Stop every site, so no new connection is accepted.
+        2. Close idle keep-alive connections.
+        3. Call :meth:`shutdown` (``on_shutdown`` for an application: close WebSockets
+           and long polls there).
+        4. Let requests in progress finish, up to ``shutdown_timeout``.
+        5. Cancel what is still running and close the remaining connections.
+        6. Release the server (``on_cleanup`` for an application).
+        """
         for site in list(self._sites):
             await site.stop()
         server = self._server
@@ -370,7 +490,15 @@ class BaseRunner(ABC):
 
 
 class ServerRunner(BaseRunner):
-    """Runs a low-level :class:`Server`."""
+    """Runs a low-level :class:`Server`.
+
+    Args:
+        web_server: The server to run.
+        handle_signals: Turn SIGINT/SIGTERM into :class:`GracefulExit`.
+        shutdown_timeout: Seconds requests in progress get to finish at cleanup (60).
+        **kwargs: Accepted for aiohttp's signature; the server is already built, so
+            give its options to :class:`Server` instead.
+    """
 
     def __init__(
         self,
@@ -398,8 +526,14 @@ class AppRunner(BaseRunner):
     Args:
         app: The application.
         handle_signals: Turn SIGINT/SIGTERM into :class:`GracefulExit`.
+        shutdown_timeout: Seconds requests in progress get to finish at cleanup (60, as
+            in aiohttp).
         **kwargs: Passed to :class:`Server` (``access_log_class``, ``access_log``,
-            ``access_log_format``, ``keepalive_timeout``, ``shutdown_timeout``...).
+            ``access_log_format``, ``keepalive_timeout``, ``h2_limits``...); they take
+            precedence over the application's ``handler_args``.
+
+    Raises:
+        TypeError: ``app`` is not an :class:`Application`.
     """
 
     def __init__(

@@ -17,15 +17,12 @@ from typing import TYPE_CHECKING, Final, Protocol, cast
 
 from aioweb._io.h1_server import BodyTimeoutError, RequestHandler
 from aioweb._io.h1_writer import H1StreamWriter
+from aioweb._io.payload_errors import RequestPayloadError
 from aioweb._sansio.events import RequestHead
 from aioweb._server.accesslog import AccessLogger, access_logger
+from aioweb._server.exceptions import HTTPException
 from aioweb._server.request import BaseRequest
 from aioweb._server.response import Response, StreamResponse
-from aioweb._shared.compression import (
-    DecompressionError,
-    DecompressionLimitError,
-    UnsupportedEncodingError,
-)
 from aioweb._shared.streams import StreamReader
 from aioweb.abc import AbstractAccessLogger
 
@@ -53,6 +50,9 @@ class RequestFactory(Protocol):
         task: asyncio.Task[None],
     ) -> BaseRequest:
         """Return the request."""
+
+
+_PAYLOAD_REASONS: Final = {413: "Request Entity Too Large", 415: "Unsupported Media Type"}
 
 
 def _plain_error(status: int, reason: str, *, close: bool = False) -> Response:
@@ -178,8 +178,6 @@ class Server:
         writer: H1StreamWriter,
     ) -> None:
         """Run the handler for one request and finish its response."""
-        from aioweb._server.exceptions import HTTPException
-
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - always called from the connection task
             raise RuntimeError("handle_message must run in a task")
@@ -194,15 +192,13 @@ class Server:
             returned_exception = isinstance(result, HTTPException)
         except HTTPException as exc:
             result = exc
-        except UnsupportedEncodingError:
-            # An unknown (or uninstalled) Content-Encoding is the client's problem.
-            result = _plain_error(415, "Unsupported Media Type", close=True)
+        except RequestPayloadError as exc:
+            # The client's body is malformed, cut short, or its Content-Encoding is unknown
+            # (or uninstalled) or fails: the client's problem, not an error of the server.
+            reason = _PAYLOAD_REASONS.get(exc.status, "Bad Request")
+            result = _plain_error(exc.status, reason, close=True)
         except BodyTimeoutError:
             result = _plain_error(408, "Request Timeout", close=True)
-        except DecompressionLimitError:
-            result = _plain_error(413, "Request Entity Too Large", close=True)
-        except DecompressionError:
-            result = _plain_error(400, "Bad Request", close=True)
         except asyncio.CancelledError:
             raise
         except ConnectionResetError as exc:

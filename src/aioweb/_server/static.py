@@ -120,6 +120,8 @@ class StaticResource(PrefixResource):
         if not root.is_dir():
             raise ValueError(f"{directory!r} is not a directory")
         self._directory = root
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive number of bytes, got {chunk_size}")
         self._chunk_size = chunk_size
         self._show_index = show_index
         self._follow_symlinks = follow_symlinks

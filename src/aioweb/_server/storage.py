@@ -3,21 +3,34 @@
 ``request[user_key] = user`` with a :class:`RequestKey` lets a type checker know what
 ``request[user_key]`` holds, as ``AppKey`` does for applications; ``request.config_dict`` is
 a :class:`ChainMapProxy` over the application that handles the request and the ones it is
-nested in.
+nested in. A plain ``str`` key still works, with a :class:`NotAppKeyWarning`.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Generic, TypeVar, cast, get_args, overload
 
 if TYPE_CHECKING:
     from aioweb._server.app import AppKey
 
-__all__ = ["ChainMapProxy", "RequestKey", "StateMapping"]
+__all__ = ["ChainMapProxy", "NotAppKeyWarning", "RequestKey", "StateMapping"]
 
 _T = TypeVar("_T")
 _K = TypeVar("_K")
+
+
+class NotAppKeyWarning(UserWarning):
+    """A plain ``str`` was used as a storage key; use ``AppKey``, ``RequestKey``, ``ResponseKey``.
+
+    Hidden unless warnings are turned on (``-W default``, ``-X dev``, pytest), as in aiohttp.
+    """
+
+
+# Appended, so any filter of the user's or of pytest's wins: only shown when asked for, as
+# aiohttp does, since str keys are common in code written for aiohttp before 3.9.
+warnings.filterwarnings("ignore", category=NotAppKeyWarning, append=True)
 
 
 class StateMapping(MutableMapping[_K, object]):

@@ -48,7 +48,9 @@ __all__ = ["WebSocketReady", "WebSocketResponse"]
 class WebSocketReady(NamedTuple):
     """What :meth:`WebSocketResponse.can_prepare` found: whether, and with which protocol."""
 
+    #: Whether the request is a WebSocket handshake this response can accept.
     ok: bool
+    #: The subprotocol both sides support, or None when none was agreed.
     protocol: str | None
 
     def __bool__(self) -> bool:
@@ -227,8 +229,22 @@ class WebSocketResponse(StreamResponse, WebSocketBase):
     ) -> bool:
         """Close with ``code`` and ``message``; False if already closed.
 
+        Runs the closing handshake: sends a close frame and waits, at most the
+        ``timeout`` given to the constructor, for the client's.
+
+        Args:
+            code: The close code (1000, normal closure, by default; 3000-4999 are free
+                for applications).
+            message: The reason, at most 123 bytes once encoded; a ``str`` is sent as
+                UTF-8.
+            drain: Wait for what was already sent to leave the write buffer first.
+
+        Returns:
+            True if this call closed the connection, False if it was already closed.
+
         Raises:
             RuntimeError: Not prepared yet.
+            ValueError: ``code`` may not be sent, or ``message`` is too long.
         """
         channel = self._live()
         if isinstance(message, str):

@@ -30,7 +30,23 @@ _GUNICORN_DEFAULT_FORMAT: Final = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "
 
 
 class GunicornWebWorker(base.Worker):  # type: ignore[misc]  # gunicorn ships no types
-    """Serve an aioweb application inside a gunicorn worker process."""
+    """Serve an aioweb application inside a gunicorn worker process.
+
+    Name it on gunicorn's command line: ``gunicorn mymodule:app --bind 0.0.0.0:8080
+    --worker-class aioweb.GunicornWebWorker``. The target is an :class:`Application`,
+    or an ``async def`` factory returning one. gunicorn's settings map onto the
+    runner: ``--keepalive`` is the keep-alive timeout, 95% of ``--graceful-timeout``
+    the shutdown timeout, ``--certfile``/``--keyfile`` serve TLS, and ``--access-logfile``
+    turns access logs on. ``--access-logformat`` must use aioweb's format (``%a %t
+    "%r" %s %b``...); gunicorn's default format is swapped for aioweb's.
+
+    A target that is neither an application nor a factory returning one is logged as
+    a crash, and the worker exits with code 1.
+
+    Args:
+        *args: gunicorn's, for its ``Worker`` base class: gunicorn creates the workers.
+        **kwargs: Likewise.
+    """
 
     DEFAULT_AIOWEB_LOG_FORMAT: Final = AccessLogger.LOG_FORMAT
     DEFAULT_GUNICORN_LOG_FORMAT: Final = _GUNICORN_DEFAULT_FORMAT
@@ -146,14 +162,24 @@ class GunicornWebWorker(base.Worker):  # type: ignore[misc]  # gunicorn ships no
         signal.siginterrupt(signal.SIGUSR1, False)
 
     def handle_quit(self, sig: int, frame: FrameType | None) -> None:
-        """Stop gracefully."""
+        """Stop gracefully (SIGTERM, SIGINT, SIGQUIT): requests in progress may finish.
+
+        Args:
+            sig: The signal number.
+            frame: Unused; gunicorn's handler signature.
+        """
         self.alive = False
         self.cfg.worker_int(self)
         if self._wakeup is not None:
             self._wakeup.set()
 
     def handle_abort(self, sig: int, frame: FrameType | None) -> None:
-        """Stop at once (the master timed the worker out)."""
+        """Stop at once with exit code 1 (SIGABRT: the master timed the worker out).
+
+        Args:
+            sig: The signal number.
+            frame: Unused; gunicorn's handler signature.
+        """
         self.alive = False
         self.exit_code = 1
         self.cfg.worker_abort(self)
@@ -161,7 +187,10 @@ class GunicornWebWorker(base.Worker):  # type: ignore[misc]  # gunicorn ships no
 
 
 class GunicornUVLoopWebWorker(GunicornWebWorker):
-    """The same worker on uvloop (``pip install uvloop``)."""
+    """The same worker on uvloop (``pip install uvloop``).
+
+    Use ``--worker-class aioweb.GunicornUVLoopWebWorker``.
+    """
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:
         import uvloop

@@ -10,7 +10,9 @@ __all__ = ["HttpVersion", "HttpVersion10", "HttpVersion11", "HttpVersion20"]
 class HttpVersion(NamedTuple):
     """An HTTP version as ``(major, minor)``; compares like a tuple."""
 
+    #: The major version: 1 for HTTP/1.x, 2 for HTTP/2.
     major: int
+    #: The minor version.
     minor: int
 
 

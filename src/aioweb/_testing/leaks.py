@@ -346,7 +346,12 @@ def _close_quietly(record: _Record) -> None:
     loop = record.loop
     usable = loop is not None and not loop.is_closed() and not loop.is_running()
     if not usable and record.kind.cls is not ClientResponse:
-        return  # closing needs the loop; the garbage collector frees the sockets
+        # Closing needs the loop; the garbage collector frees the sockets. The leak is
+        # reported already: mark a session or connector closed so that its __del__ does
+        # not report it a second time through the (dead) loop's exception handler.
+        if isinstance(record.obj, ClientSession | BaseConnector):
+            record.obj._closed = True
+        return
     try:
         result = record.kind.close(record.obj)
         if result is not None and loop is not None:

@@ -301,6 +301,25 @@ class H1Connection:
         """
         return self._send(event)
 
+    def send_raw_body(self, count: int) -> bool:
+        """Announce ``count`` body bytes that the caller writes to the wire itself.
+
+        This is how a file goes out with ``sendfile()``: the bytes never pass through
+        :meth:`send`, but the framing still counts them, so a ``Content-Length`` body that
+        comes out too long or too short is refused at :class:`EndOfMessage` as usual.
+
+        Returns:
+            True if the caller may write the bytes now; False when the framing changes
+            body bytes (chunked) or drops them (HEAD, 204, 304): send ``Data`` instead.
+
+        Raises:
+            LocalProtocolError: Not in a body, or beyond the declared length.
+        """
+        writer = self._writer
+        if self.our_state is not State.SEND_BODY or writer is None:
+            raise LocalProtocolError(f"cannot send body data in state {self.our_state.value}")
+        return writer.raw(count)
+
     def send_failed(self) -> None:
         """Mark our side as failed (e.g. the handler crashed mid-response)."""
         self._state.process_error(self.our_role)

@@ -147,6 +147,15 @@ class BodyWriter:
         """Return the bytes that end the message."""
         return b""
 
+    def raw(self, count: int) -> bool:
+        """Account for ``count`` body bytes the caller writes itself (``sendfile``).
+
+        Returns:
+            Whether this framing passes body bytes through unchanged, so that the caller
+            may write them directly; False (nothing counted) when it frames or drops them.
+        """
+        return False
+
 
 class LengthWriter(BodyWriter):
     """A body of exactly ``Content-Length`` bytes; more or fewer is an error."""
@@ -162,6 +171,13 @@ class LengthWriter(BodyWriter):
         if self._remaining < 0:
             raise LocalProtocolError("body is longer than its Content-Length")
         return data
+
+    def raw(self, count: int) -> bool:
+        """Count ``count`` bytes written by the caller against the declared length."""
+        if count > self._remaining:
+            raise LocalProtocolError("body is longer than its Content-Length")
+        self._remaining -= count
+        return True
 
     def end(self) -> bytes:
         """Check the declared length was reached."""
@@ -211,6 +227,10 @@ class UntilCloseWriter(BodyWriter):
     def data(self, data: bytes) -> bytes:
         """Pass ``data`` through unchanged."""
         return data
+
+    def raw(self, count: int) -> bool:
+        """Bytes written by the caller end nothing: the close does."""
+        return True
 
 
 class NoBodyWriter(BodyWriter):
