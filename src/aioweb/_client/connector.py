@@ -1094,13 +1094,8 @@ class TCPConnector(BaseConnector):
             raise ClientProxyConnectionError(proxy_key or key, ConnectionResetError(problem))
 
 
-class UnixConnector(BaseConnector):
-    """Connections to a Unix domain socket (for example a local daemon's API).
-
-    Args:
-        path: The socket's filesystem path.
-        **kwargs: ``BaseConnector`` arguments.
-    """
+class _PathConnector(BaseConnector):
+    """A connector whose every connection goes to one local path (a socket or a pipe)."""
 
     def __init__(
         self,
@@ -1123,8 +1118,17 @@ class UnixConnector(BaseConnector):
 
     @property
     def path(self) -> str:
-        """The socket path."""
+        """The socket's or pipe's path."""
         return self._path
+
+
+class UnixConnector(_PathConnector):
+    """Connections to a Unix domain socket (for example a local daemon's API).
+
+    Args:
+        path: The socket's filesystem path.
+        **kwargs: ``BaseConnector`` arguments.
+    """
 
     async def _create_connection(
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
@@ -1138,7 +1142,7 @@ class UnixConnector(BaseConnector):
         return protocol
 
 
-class NamedPipeConnector(BaseConnector):
+class NamedPipeConnector(_PathConnector):
     """Connections to a Windows named pipe (for example Docker Desktop's engine API).
 
     Named pipes exist only on Windows, and only asyncio's ``ProactorEventLoop`` (the
@@ -1177,18 +1181,13 @@ class NamedPipeConnector(BaseConnector):
         if proactor is None or not isinstance(running, proactor):
             raise RuntimeError(_named_pipe_unavailable(running))
         super().__init__(
+            path,
             keepalive_timeout=keepalive_timeout,
             force_close=force_close,
             limit=limit,
             limit_per_host=limit_per_host,
             loop=loop,
         )
-        self._path = path
-
-    @property
-    def path(self) -> str:
-        """The pipe's path."""
-        return self._path
 
     async def _create_connection(  # pragma: no cover - Windows only
         self, req: ConnectionRequest, traces: Sequence[Trace], timeout: ClientTimeout
