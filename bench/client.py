@@ -301,12 +301,17 @@ async def drive(get: Get, post: Post, url: str, scenario: Scenario, count: int) 
             if status != 200 or len(body) != len(expected):
                 raise RuntimeError(f"{scenario.name}: status {status}, {len(body)} bytes")
 
-    if scenario.concurrency == 1:
+    await run_workers(worker, scenario.concurrency)
+
+
+async def run_workers(worker: Callable[[], Awaitable[None]], concurrency: int) -> None:
+    """Run ``concurrency`` copies of ``worker`` at once (just one, without a task group)."""
+    if concurrency == 1:
         await worker()
-    else:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(scenario.concurrency):
-                group.create_task(worker())
+        return
+    async with asyncio.TaskGroup() as group:
+        for _ in range(concurrency):
+            group.create_task(worker())
 
 
 @dataclass

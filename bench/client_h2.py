@@ -61,7 +61,7 @@ from typing import Any
 
 from run import die_with_parent, free_port, nginx_binary, nginx_has_http2
 
-from client import pinning
+from client import Run, pinning, run_workers
 
 CLIENTS = ["aioweb h2", "httpx h2", "aioweb h1"]
 SERVER_CPU = 1
@@ -295,18 +295,7 @@ async def drive(get: Get, url: str, scenario: Scenario, count: int, version: str
                     f"{scenario.name}: status {status}, HTTP/{got_version}, {len(body)} bytes"
                 )
 
-    if scenario.concurrency == 1:
-        await worker()
-    else:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(scenario.concurrency):
-                group.create_task(worker())
-
-
-@dataclass
-class Run:
-    seconds: float
-    connections: int
+    await run_workers(worker, scenario.concurrency)
 
 
 async def run_one(

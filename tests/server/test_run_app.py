@@ -94,11 +94,10 @@ def test_run_app_passes_header_and_body_timeouts_to_each_connection() -> None:
         assert b"Connection: close\r\n" in reply
 
 
-def test_run_app_cancels_tasks_the_application_left_running_and_closes_its_loop(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    events: list[str] = []
-    loops: list[asyncio.AbstractEventLoop] = []
+def app_with_a_forgotten_task(
+    events: list[str], loops: list[asyncio.AbstractEventLoop]
+) -> web.Application:
+    """An application whose startup starts a task it never stops; records what happens."""
 
     async def forever() -> None:
         try:
@@ -119,6 +118,15 @@ def test_run_app_cancels_tasks_the_application_left_running_and_closes_its_loop(
     app = web.Application()
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
+    return app
+
+
+def test_run_app_cancels_tasks_the_application_left_running_and_closes_its_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events: list[str] = []
+    loops: list[asyncio.AbstractEventLoop] = []
+    app = app_with_a_forgotten_task(events, loops)
 
     async def probe(port: int) -> None:
         assert (
@@ -138,25 +146,7 @@ def test_run_app_that_cannot_bind_cleans_up_and_closes_its_loop(
 ) -> None:
     events: list[str] = []
     loops: list[asyncio.AbstractEventLoop] = []
-
-    async def forever() -> None:
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            events.append("background task cancelled")
-            raise
-
-    async def on_startup(app: web.Application) -> None:
-        loops.append(asyncio.get_running_loop())
-        app[task_key] = asyncio.get_running_loop().create_task(forever())
-
-    async def on_cleanup(app: web.Application) -> None:
-        events.append("cleanup")
-
-    task_key = web.AppKey("task", asyncio.Task)
-    app = web.Application()
-    app.on_startup.append(on_startup)
-    app.on_cleanup.append(on_cleanup)
+    app = app_with_a_forgotten_task(events, loops)
     with socket.socket() as taken, caplog.at_level(logging.ERROR, logger="asyncio"):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
