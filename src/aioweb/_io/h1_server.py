@@ -537,13 +537,13 @@ class RequestHandler(asyncio.Protocol):
             elif event_type is ConnectionClosed:
                 self._on_peer_closed()
                 break
-        if conn.should_pause_reading and self.transport is not None:
+        if conn._backlog and self.transport is not None:  # should_pause_reading, inlined
             self.pause_reading()
         if self._head_in_progress():
             if not self._head_timer:
                 self._arm(self.header_timeout, self._on_head_timeout)
                 self._head_timer = True
-        elif conn.their_state is State.IDLE and self._timer is None and not self._handling:
+        elif self._timer is None and not self._handling and conn.their_state is State.IDLE:
             self._arm_idle()
 
     def _on_head(self, head: RequestHead) -> None:
@@ -660,7 +660,8 @@ class RequestHandler(asyncio.Protocol):
         conn.start_next_cycle()
         if self._reading_paused and not conn.should_pause_reading:
             self.resume_reading()
-        self._pump()
+        if conn.has_pending_input:  # a pipelined request, or the peer's EOF
+            self._pump()
         if not self._messages and not self._timer:
             self._arm_idle()
         return True
@@ -747,7 +748,8 @@ class RequestHandler(asyncio.Protocol):
         self.close()
 
     def _head_in_progress(self) -> bool:
-        return self._conn.their_state is State.IDLE and self._conn._parser.phase == "head"
+        conn = self._conn
+        return conn._parser.phase == "head" and conn.their_state is State.IDLE
 
     def _on_head_timeout(self) -> None:
         self._timer = None

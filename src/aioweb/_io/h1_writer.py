@@ -12,7 +12,7 @@ from typing import BinaryIO, Protocol
 
 from multidict import CIMultiDict
 
-from aioweb._sansio.events import Data, EndOfMessage, InformationalResponse, ResponseHead
+from aioweb._sansio.events import Data, InformationalResponse, ResponseHead
 from aioweb._sansio.h1 import H1Connection
 from aioweb._shared.compression import Compressor, get_compressor
 from aioweb.abc import AbstractStreamWriter
@@ -63,7 +63,13 @@ class H1StreamWriter(AbstractStreamWriter):
 
     async def write_headers(self, status_line: str, headers: CIMultiDict[str]) -> None:
         """Serialise the head (validated by the core) and hold it for the first body write."""
-        _, status, reason = [*status_line.split(" ", 2), ""][:3]
+        self.write_head(status_line, headers)
+
+    def write_head(self, status_line: str, headers: CIMultiDict[str]) -> None:
+        """:meth:`write_headers` without the coroutine (it never waits)."""
+        parts = status_line.split(" ", 2)
+        status = parts[1] if len(parts) > 1 else ""
+        reason = parts[2] if len(parts) > 2 else ""
         if status == "101":
             # The switch is sent at once: the new protocol's bytes follow it directly.
             switch = InformationalResponse(101, reason, _encode_headers(headers))
@@ -119,9 +125,8 @@ class H1StreamWriter(AbstractStreamWriter):
             data = self._compressor.compress(data) + self._compressor.flush()
         wire = self._pending
         self._pending = b""
-        if data:
-            wire += self._conn.send(Data(data))
-        wire += self._conn.send(EndOfMessage())
+        # Head, body and end in one transport.write(): a whole response is one segment.
+        wire += self._conn.send_last(data)
         self.buffer_size += len(data)
         if wire:
             self._emit(wire)

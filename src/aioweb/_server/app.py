@@ -433,7 +433,7 @@ class Application(StateMapping["str | AppKey[object]"]):
         match_info.add_app(self)
         match_info.freeze()
         request._match_info = match_info
-        if request.headers.get(hdrs.EXPECT):
+        if request._has_header(b"expect") and request.headers.get(hdrs.EXPECT):
             early = await match_info.expect_handler(request)
             await request.writer.drain()
             if early is not None:

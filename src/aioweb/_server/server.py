@@ -182,7 +182,10 @@ class Server:
         if task is None:  # pragma: no cover - always called from the connection task
             raise RuntimeError("handle_message must run in a task")
         self.requests_count += 1
-        started = time.monotonic()
+        access_logger = self._access_logger
+        if access_logger is not None and not access_logger.enabled:
+            access_logger = None
+        started = time.monotonic() if access_logger is not None else 0.0
         request = self.request_factory(head, payload, protocol, writer, task)
         result: object
         returned_exception = False
@@ -232,8 +235,8 @@ class Server:
             await self._finish(request, response, writer)
         finally:
             request._finish()
-        if self._access_logger is not None and self._access_logger.enabled:
-            self._access_logger.log(request, response, time.monotonic() - started)
+        if access_logger is not None:
+            access_logger.log(request, response, time.monotonic() - started)
 
     async def _finish(
         self, request: BaseRequest, response: StreamResponse, writer: H1StreamWriter

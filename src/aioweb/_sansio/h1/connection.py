@@ -122,6 +122,12 @@ class H1Connection:
         return bool(self._backlog)
 
     @property
+    def has_pending_input(self) -> bool:
+        """Whether ``next_event()`` may return something other than ``NEED_DATA`` now:
+        parsed events or unparsed bytes are waiting, or the peer closed."""
+        return bool(self._parser.events or self._backlog or self._eof or self._error)
+
+    @property
     def they_are_waiting_for_100_continue(self) -> bool:
         """(server) The client sent ``Expect: 100-continue`` and got no response yet."""
         return (
@@ -191,13 +197,15 @@ class H1Connection:
         """
         if self._error is not None:
             raise self._error
-        their = self.their_state
-        if their in (State.MIGHT_SWITCH_PROTOCOL, State.SWITCHED_PROTOCOL):
-            return PAUSED
+        # Three calls per request on a server (head, end, NEED_DATA): the state is read
+        # from the dict directly, not through the their_state property (~0.3 us a call).
+        their = self._state.states[self.their_role]
         parser = self._parser
         if their is State.DONE or their is State.MUST_CLOSE:
             if parser.events or self._backlog:
                 return PAUSED
+        elif their is State.MIGHT_SWITCH_PROTOCOL or their is State.SWITCHED_PROTOCOL:
+            return PAUSED
         elif not parser.events and self._backlog and not self._held:
             backlog, self._backlog = self._backlog, b""
             self._feed(backlog)
@@ -239,6 +247,9 @@ class H1Connection:
         event_type = type(event)
         if event_type is Data:
             self._state.process(self.their_role, "data", ours=False)
+            return
+        if event_type is EndOfMessage:
+            self._state.process(self.their_role, "eom", ours=False)
             return
         if isinstance(event, RequestHead):
             self._parser.heads -= 1
@@ -300,6 +311,25 @@ class H1Connection:
                 and another (valid) head may still be sent, e.g. a 500 instead.
         """
         return self._send(event)
+
+    def send_last(self, data: bytes) -> bytes:
+        """``send(Data(data)) + send(EndOfMessage())`` in one call: the rest of a body.
+
+        A whole response is a head and this call; one state check and no event objects
+        save ~1 us per response against the two ``send()`` calls.
+
+        Raises:
+            LocalProtocolError: Not in a body, or the length does not match the
+                declared ``Content-Length`` (our side stays in SEND_BODY then).
+        """
+        writer = self._writer
+        role = self.our_role
+        if self._state.states[role] is not State.SEND_BODY or writer is None:
+            raise LocalProtocolError(f"cannot end a message in state {self.our_state.value}")
+        wire = writer.data(data) if data else b""
+        end = writer.end()
+        self._state.process(role, "eom", ours=True)
+        return wire + end if end else wire
 
     def send_raw_body(self, count: int) -> bool:
         """Announce ``count`` body bytes that the caller writes to the wire itself.
@@ -439,20 +469,31 @@ class H1Connection:
         if not 200 <= status <= 999:
             raise LocalProtocolError(f"invalid final status {status}: use 200-999")
         reason = check_reason(head.reason)
-        tunnel = self._is_tunnel(status)
+        method = self._request_method
+        tunnel = method == "CONNECT" and 200 <= status < 300
         kind = "switch" if tunnel else "response"
-        self._check_transition(Role.SERVER, kind)
+        state = self._state
+        if (Role.SERVER, state.states[Role.SERVER], kind) not in EVENT_TRIGGERED:
+            self._check_transition(Role.SERVER, kind)  # raises, with the message
         summary = summarize(head.headers)
         extra: list[bytes] = []
-        writer = self._writer_for(summary.content_length, summary.transfer_encoding)
+        content_length = summary.content_length
+        if content_length and not summary.transfer_encoding and len(content_length) == 1:
+            # The usual whole response: one Content-Length, no Transfer-Encoding.
+            value = content_length[0].strip()
+            if not value.isdigit():
+                raise LocalProtocolError(f"invalid Content-Length {content_length!r}")
+            writer: BodyWriter | None = LengthWriter(int(value))
+        else:
+            writer = self._writer_for(content_length, summary.transfer_encoding)
         keep_alive = (
-            self._state.keep_alive
+            state.keep_alive
             and head.keep_alive
             and b"close" not in summary.connection
-            and self.their_state is not State.ERROR
-            and self._request_method is not None
+            and state.states[self.their_role] is not State.ERROR
+            and method is not None
         )
-        if self._request_method == "HEAD" or status in (204, 304) or tunnel:
+        if method == "HEAD" or status in (204, 304) or tunnel:
             writer = NoBodyWriter()
         elif writer is None:
             if self._peer_version >= (1, 1) and self._request_method is not None:

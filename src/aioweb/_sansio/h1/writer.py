@@ -114,10 +114,20 @@ def check_target(target: str) -> bytes:
     return raw
 
 
+# Reason phrases already validated ("OK", "Not Found"...), bounded like _VALID_NAMES:
+# a dict hit instead of an encode and a regex search (~0.4 us) per response.
+_VALID_REASONS: dict[str, bytes] = {}
+
+
 def check_reason(reason: str) -> bytes:
     """Validate and encode a reason phrase (CVE-2026-34519: no CR/LF)."""
+    raw = _VALID_REASONS.get(reason)
+    if raw is not None:
+        return raw
     raw = reason.encode("latin-1", "replace")
     check_field_value(raw, "reason phrase")
+    if len(_VALID_REASONS) < _VALID_NAMES_MAX:
+        _VALID_REASONS[reason] = raw
     return raw
 
 
