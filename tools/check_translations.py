@@ -14,6 +14,15 @@ For every ``.pot`` under ``--pot-dir`` it reads the matching ``.po`` and reports
 * **untranslated**: a message of the ``.pot`` that the ``.po`` lacks or leaves empty,
   including messages whose English changed since the last ``sphinx-intl update``;
 * **fuzzy**: an entry marked ``#, fuzzy`` (Sphinx does not use those);
+* **English**: an entry whose English is prose (``PROSE_MIN_WORDS`` = 3 or more words of
+  three or more letters outside inline code, roles, link targets and URLs) but whose
+  translation holds no Chinese, Japanese or Korean letter: a sentence, heading or link text
+  copied over untranslated, which the two checks above cannot see because the msgstr is
+  neither empty nor fuzzy. Names, identifiers, commands, numbers and units are not prose
+  (an all-capital acronym, a ``CamelCase`` or ``snake_case`` name, a dotted, slashed or
+  hyphenated token never counts as a word), so they may stay as they are; the rare prose
+  that must stay English goes into ``ENGLISH_ALLOWED`` with the reason. Only catalogues
+  that must be complete are held to this (not those matching ``--allow-partial``);
 * **stale** (a note, not a failure): an entry of the ``.po`` whose English is no longer in
   the ``.pot``; ``sphinx-intl update --no-obsolete`` removes it.
 
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +55,45 @@ from babel.messages.pofile import read_po
 #: Catalogues that have no .pot of their own and are never checked.
 SKIPPED = frozenset({"sphinx"})
 
+#: ``(catalogue, msgid)`` pairs whose English prose is meant to stay English in the
+#: translation, each with the reason. Names, identifiers, code, commands and numbers need no
+#: entry here: they never count as prose (see ``prose_words``). Keep this list short; an
+#: entry that is merely untranslated belongs in the .po, not here.
+ENGLISH_ALLOWED: dict[tuple[str, str], str] = {}
+
+#: Parts of a message that are not prose: inline code and the content of a role (both in
+#: backticks), the role name before it, a Markdown link target, an autolink or HTML tag, a
+#: bare URL, a substitution and inline math.
+_NOT_PROSE = re.compile(
+    r"""
+      ``.+?``                   # reST inline literal
+    | `[^`]*`                   # MyST inline code, or the content of a role
+    | \{[\w:.+-]+\}              # the role name, e.g. {func}
+    | \]\([^)]*\)                # the target of a Markdown link (its text stays)
+    | <[^<>\s]+>                # an autolink or an HTML tag
+    | \b(?:https?|ftp)://\S+     # a bare URL
+    | \{\{[^}]*\}\}              # a MyST substitution
+    | \$[^$]+\$                  # inline math
+    """,
+    re.VERBOSE,
+)
+
+#: A word of prose: three or more letters, all lower case after an optional capital, not
+#: glued to a digit, an underscore, a dot, a slash or a hyphen (so ``HTTP``, ``GOAWAY``,
+#: ``ClientSession``, ``max_size``, ``web.Response``, ``text/plain``, ``keep-alive`` and
+#: ``h2c`` are names, not words), and not a call such as ``read(``.
+_WORD = re.compile(r"(?<![\w./\\-])[A-Za-z][a-z]{2,}(?:'[a-z]+)?(?![\w(]|[./\\-]\w)")
+
+#: Chinese, Japanese and Korean letters: ideographs, kana, bopomofo and hangul. CJK
+#: punctuation alone does not count: an English sentence with a full-width comma is still
+#: English.
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+
+#: How many prose words make a message a sentence that must be translated.
+PROSE_MIN_WORDS = 3
+
 
 @dataclass
 class Report:
@@ -54,18 +103,21 @@ class Report:
     total: int = 0
     untranslated: list[str] = field(default_factory=list)
     fuzzy: list[str] = field(default_factory=list)
+    english: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     missing_file: bool = False
 
     @property
     def translated(self) -> int:
         """Messages of the .pot with a usable translation."""
-        return self.total - len(self.untranslated) - len(self.fuzzy)
+        return self.total - len(self.untranslated) - len(self.fuzzy) - len(self.english)
 
     @property
     def complete(self) -> bool:
-        """Whether every message of the .pot is translated and none is fuzzy."""
-        return not self.missing_file and not self.untranslated and not self.fuzzy
+        """Whether every message of the .pot is translated, none fuzzy, none left English."""
+        return (
+            not self.missing_file and not self.untranslated and not self.fuzzy and not self.english
+        )
 
 
 def _key(message: Message) -> tuple[str, str | None]:
@@ -79,6 +131,45 @@ def _is_translated(message: Message) -> bool:
     if isinstance(string, tuple | list):
         return all(string)
     return bool(string)
+
+
+def prose_words(text: str) -> list[str]:
+    """Return the words of English prose in a message, leaving out code, names and links.
+
+    Args:
+        text: A msgid (MyST or reST markup).
+
+    Returns:
+        The words of three or more letters outside inline code, roles, link targets and
+        URLs that are not acronyms, identifiers or hyphenated terms, in order.
+    """
+    return _WORD.findall(_NOT_PROSE.sub(" ", text))
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds at least one Chinese, Japanese or Korean character."""
+    return _CJK.search(text) is not None
+
+
+def left_in_english(name: str, message: Message) -> bool:
+    """Whether a translated message is English prose whose translation has no CJK at all.
+
+    Args:
+        name: The catalogue name, for ``ENGLISH_ALLOWED``.
+        message: A translated entry of the .po.
+
+    Returns:
+        True for prose (``PROSE_MIN_WORDS`` words or more) that the translation leaves
+        without a single CJK character and that ``ENGLISH_ALLOWED`` does not list.
+    """
+    msgid, _context = _key(message)
+    string = message.string
+    strings = string if isinstance(string, tuple | list) else (string,)
+    if any(has_cjk(str(s)) for s in strings):
+        return False
+    if (name, msgid) in ENGLISH_ALLOWED:
+        return False
+    return len(prose_words(msgid)) >= PROSE_MIN_WORDS
 
 
 def _excerpt(text: str, width: int = 72) -> str:
@@ -118,6 +209,8 @@ def check_catalogue(name: str, pot_path: Path, po_path: Path) -> Report:
             report.untranslated.append(_excerpt(key[0]))
         elif message.fuzzy:
             report.fuzzy.append(_excerpt(key[0]))
+        elif left_in_english(name, message):
+            report.english.append(_excerpt(key[0]))
     report.stale = [_excerpt(key[0]) for key in have if key not in wanted]
     return report
 
@@ -172,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         line = f"{status:<7} {name}: {report.translated}/{report.total} translated"
         if report.fuzzy:
             line += f", {len(report.fuzzy)} fuzzy"
+        if report.english:
+            line += f", {len(report.english)} left in English"
         if report.missing_file:
             line += f" (no {args.lang} catalogue)"
         if report.stale:
@@ -182,7 +277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if status != "FAIL":
             continue
         failed += 1
-        for label, items in (("untranslated", report.untranslated), ("fuzzy", report.fuzzy)):
+        problems = (
+            ("untranslated", report.untranslated),
+            ("fuzzy", report.fuzzy),
+            ("English", report.english),
+        )
+        for label, items in problems:
             for text in items[: args.show]:
                 print(f"        {label}: {text}")
             if len(items) > args.show:
@@ -193,7 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\n{failed} catalogue(s) incomplete for {args.lang}. Update them with\n"
             f"  sphinx-intl update -p {args.pot_dir} -l {args.lang} -d {args.locale_dir}"
             " -w 0 --no-obsolete\n"
-            "then translate the empty entries and clear the fuzzy flags.",
+            "then translate the empty entries and those left in English, and clear the fuzzy\n"
+            "flags (English that must stay English goes into ENGLISH_ALLOWED, with the reason).",
             file=sys.stderr,
         )
         return 1

@@ -33,6 +33,10 @@ def server_after(request: bytes) -> H1Connection:
     return conn
 
 
+def pending(conn: H1Connection) -> bool:
+    return conn.has_pending_input
+
+
 def head(*fields: tuple[bytes, bytes], status: int = 200) -> ResponseHead:
     return ResponseHead(status, "OK", fields)
 
@@ -133,14 +137,14 @@ def test_the_reason_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_has_pending_input_sees_pipelined_requests_and_eof() -> None:
     conn = server_after(GET)
-    assert not conn.has_pending_input
+    assert not pending(conn)
 
     conn.receive_data(GET)  # pipelined behind the current one
-    assert conn.has_pending_input
+    assert pending(conn)
 
     idle = server_after(GET)
     idle.receive_data(b"")
-    assert idle.has_pending_input
+    assert pending(idle)
 
 
 def test_skipping_the_pump_when_nothing_is_pending_loses_nothing() -> None:
@@ -149,10 +153,10 @@ def test_skipping_the_pump_when_nothing_is_pending_loses_nothing() -> None:
     conn.send_last(b"")
     conn.start_next_cycle()
 
-    assert not conn.has_pending_input
+    assert not pending(conn)
     assert conn.next_event() is NEED_DATA
     conn.receive_data(b"")
-    assert conn.has_pending_input
+    assert pending(conn)
     assert isinstance(conn.next_event(), ConnectionClosed)
 
 

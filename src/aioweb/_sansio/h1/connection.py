@@ -369,6 +369,8 @@ class H1Connection:
             data = writer.end()
             self._state.process(role, "eom", ours=True)
             return data
+        if event_type is ResponseHead and role is Role.SERVER:  # once per response
+            return self._send_response(cast(ResponseHead, event))
         if isinstance(event, RequestHead):
             if role is not Role.CLIENT:
                 raise LocalProtocolError("a server cannot send a request")
