@@ -623,7 +623,27 @@ class RequestHandler(asyncio.Protocol):
                 # started: the application never sees an ambiguous request.
                 self._answer_error(error.status)
                 return
-            keep_open = await self._serve(head, payload)
+            # The request itself, in this coroutine rather than a second one (~0.4 us).
+            writer = H1StreamWriter(self, self._conn)
+            self._handling = True
+            try:
+                await self._manager.handle_message(self, head, payload, writer)
+            except (ConnectionError, LocalProtocolError) as exc:
+                server_logger.debug("connection error while handling a request: %r", exc)
+                return
+            finally:
+                self._handling = False
+            our_state = self._conn.our_state
+            if our_state is not State.DONE and our_state is not State.MUST_CLOSE:
+                return
+            if payload is not EMPTY_PAYLOAD and not payload.is_eof():
+                # The handler left the body unread: with keep-alive we would have to
+                # drain an unknown amount first, so close instead (REL-12,
+                # CVE-2026-54278), once the client had a moment to finish sending and
+                # to read the response.
+                await self._linger(payload)
+                return
+            keep_open = self._next_cycle()
         except asyncio.CancelledError:
             pass
         finally:
@@ -633,26 +653,9 @@ class RequestHandler(asyncio.Protocol):
             else:
                 self.close()
 
-    async def _serve(self, head: RequestHead, payload: StreamReader) -> bool:
-        """Handle one request; return whether the connection may serve another."""
-        writer = H1StreamWriter(self, self._conn)
-        self._handling = True
-        try:
-            await self._manager.handle_message(self, head, payload, writer)
-        except (ConnectionError, LocalProtocolError) as exc:
-            server_logger.debug("connection error while handling a request: %r", exc)
-            return False
-        finally:
-            self._handling = False
+    def _next_cycle(self) -> bool:
+        """After a complete response: start the next cycle if the connection may serve one."""
         conn = self._conn
-        if conn.our_state is not State.DONE and conn.our_state is not State.MUST_CLOSE:
-            return False
-        if not payload.is_eof() and payload is not EMPTY_PAYLOAD:
-            # The handler left the body unread: with keep-alive we would have to drain
-            # an unknown amount first, so close instead (REL-12, CVE-2026-54278), once
-            # the client had a moment to finish sending and to read the response.
-            await self._linger(payload)
-            return False
         if self._close_after_response or conn.our_state is not State.DONE:
             return False
         if conn.their_state is not State.DONE:

@@ -63,20 +63,23 @@ class H1StreamWriter(AbstractStreamWriter):
 
     async def write_headers(self, status_line: str, headers: CIMultiDict[str]) -> None:
         """Serialise the head (validated by the core) and hold it for the first body write."""
-        self.write_head(status_line, headers)
-
-    def write_head(self, status_line: str, headers: CIMultiDict[str]) -> None:
-        """:meth:`write_headers` without the coroutine (it never waits)."""
         parts = status_line.split(" ", 2)
-        status = parts[1] if len(parts) > 1 else ""
-        reason = parts[2] if len(parts) > 2 else ""
-        if status == "101":
+        try:
+            status = int(parts[1])
+        except (IndexError, ValueError):
+            raise ValueError(f"invalid status line {status_line!r}") from None
+        self.write_head(status, parts[2] if len(parts) > 2 else "", headers)
+
+    def write_head(self, status: int, reason: str, headers: CIMultiDict[str]) -> None:
+        """:meth:`write_headers` without the coroutine and the status line (the core
+        writes ``HTTP/1.1`` whatever the request's version)."""
+        if status == 101:
             # The switch is sent at once: the new protocol's bytes follow it directly.
             switch = InformationalResponse(101, reason, _encode_headers(headers))
             self._emit(self._conn.send(switch))
             self.headers_sent = True
             return
-        head = ResponseHead(int(status), reason, _encode_headers(headers))
+        head = ResponseHead(status, reason, _encode_headers(headers))
         data = self._conn.send(head)
         self.headers_sent = True
         self._pending = data

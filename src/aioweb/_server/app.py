@@ -441,6 +441,8 @@ class Application(StateMapping["str | AppKey[object]"]):
         handler: Handler = match_info.handler
         apps = match_info.apps
         nested = len(apps) > 1
+        if not nested and not self._middlewares:
+            return await handler(request)  # nothing to wrap
         if nested:
             # The route's own handler runs with its (innermost) application current.
             handler = functools.partial(_handler_in_app, handler, apps[-1])

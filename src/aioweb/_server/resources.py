@@ -224,7 +224,9 @@ class Resource(AbstractResource):
         route = self._by_method.get(request.method) or self._any_route
         if route is None:
             return None, set(self._allowed)
-        return UrlMappingMatchInfo(match_dict, route), set(self._allowed)
+        # On a match the methods are not used (only a miss adds them to the 405's
+        # Allow), so the resource's own set goes back, as aiohttp does: no copy per request.
+        return UrlMappingMatchInfo(match_dict, route), self._allowed
 
     @abc.abstractmethod
     def _match(self, path: str) -> dict[str, str] | None:

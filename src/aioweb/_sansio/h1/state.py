@@ -151,7 +151,16 @@ class ConnectionState:
                     states[other] = to
         if kind == "response" or kind == "switch":
             self.pending_switch = False
-        self._fixup()
+        # The moves of a kept-alive cycle need no fix-up (each rule of _fixup needs a
+        # pending switch, a connection that will not be reused, or a closed side): the
+        # call is skipped on all four moves of a request, ~0.2 us each.
+        if (
+            self.pending_switch
+            or not self.keep_alive
+            or states[C] is CLOSED
+            or states[S] is CLOSED
+        ):
+            self._fixup()
 
     def process_error(self, role: Role) -> None:
         """Put ``role`` into ERROR: it broke the protocol and the connection is done."""
