@@ -11,6 +11,7 @@ bottom layer, whatever the upper layers forget.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from aioweb._sansio.errors import LocalProtocolError
@@ -24,6 +25,7 @@ __all__ = [
     "UntilCloseWriter",
     "check_field_name",
     "check_field_value",
+    "check_fields",
     "serialize_head",
 ]
 
@@ -52,6 +54,21 @@ def check_field_value(value: bytes, what: str = "header value") -> None:
         raise LocalProtocolError(
             f"invalid {what} {value!r}: CR, LF, NUL and other CTLs are refused"
         )
+
+
+def check_fields(headers: Sequence[tuple[bytes, bytes]]) -> None:
+    """Raise :class:`LocalProtocolError` unless every name is a token and no value holds
+    CR, LF, NUL or another CTL (the rules :func:`serialize_head` applies; HTTP/2 heads use
+    them too). Valid names are remembered, as there."""
+    names_ok = _VALID_NAMES
+    for name, _ in headers:
+        if name not in names_ok:
+            check_field_name(name)
+            if len(names_ok) < _VALID_NAMES_MAX:
+                names_ok.add(name)
+    if headers and _BAD_VALUE_RE.search(b"".join([v for _, v in headers])) is not None:
+        for _, value in headers:
+            check_field_value(value)
 
 
 def serialize_head(start_line: bytes, headers: Headers, extra: list[bytes]) -> bytes:
