@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from multidict import CIMultiDict
 from yarl import URL
 
 import aioweb
@@ -103,6 +104,34 @@ async def test_per_request_middlewares_replace_the_sessions(recorder: Recorder) 
     assert log == ["enter request", "exit request", "enter session", "exit session"]
     chains = [headers.get("X-Chain") for _, headers in recorder.seen]
     assert chains == ["request", None, "session"]
+
+
+async def test_a_middleware_may_replace_the_headers_object(recorder: Recorder) -> None:
+    # The request keeps its encoded fields between construction and sending; a new
+    # multidict (not an edit of the old one) must be sent all the same.
+    async def replace(
+        request: aioweb.ClientRequest, handler: aioweb.ClientHandlerType
+    ) -> aioweb.ClientResponse:
+        request.headers = CIMultiDict({**request.headers, "X-Replaced": "yes"})
+        return await handler(request)
+
+    async with aioweb.ClientSession(middlewares=(replace,)) as session:
+        async with session.get(recorder.url / "echo") as resp:
+            assert resp.status == 200
+    assert recorder.seen[0][1]["X-Replaced"] == "yes"
+
+
+async def test_a_header_a_middleware_breaks_is_still_refused(recorder: Recorder) -> None:
+    async def inject(
+        request: aioweb.ClientRequest, handler: aioweb.ClientHandlerType
+    ) -> aioweb.ClientResponse:
+        request.headers["X-Evil"] = "a\r\nX-Injected: 1"
+        return await handler(request)
+
+    async with aioweb.ClientSession(middlewares=(inject,)) as session:
+        with pytest.raises(ValueError, match="CR, LF"):
+            await session.get(recorder.url / "echo")
+    assert recorder.seen == []
 
 
 async def test_retry_middleware_calls_the_handler_again_after_a_503(recorder: Recorder) -> None:

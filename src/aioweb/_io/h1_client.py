@@ -545,11 +545,15 @@ class ClientProtocol(SockReadTimer, asyncio.Protocol):
                 return
             if event is NEED_DATA or event is PAUSED:
                 break
-            if isinstance(event, Data):
-                self._on_body(event.data, event.chunk_end)
-            elif isinstance(event, ResponseHead):
-                self._on_head(event)
-            elif isinstance(event, EndOfMessage):
+            # Exact types first (the parser builds these classes and no subclasses):
+            # a type() test is cheaper than the isinstance() chain, three events a response.
+            event_type = type(event)
+            if event_type is Data:
+                data_event = cast(Data, event)
+                self._on_body(data_event.data, data_event.chunk_end)
+            elif event_type is ResponseHead:
+                self._on_head(cast(ResponseHead, event))
+            elif event_type is EndOfMessage:
                 self._finish_body()
             elif isinstance(event, InformationalResponse):
                 self._on_informational(event)
@@ -803,12 +807,14 @@ class RequestWriter:
         if chunk:
             await self.write(chunk)
         self.eof = True
-        wire = self._pending + self._protocol.conn.send(EndOfMessage())
+        protocol = self._protocol
+        wire = self._pending + protocol.conn.send_last(b"")
         self._pending = b""
         if wire:
             self._emit(wire)
-        self._protocol.request_sent()
-        await self._protocol.drain()
+        protocol.request_sent()
+        if protocol.transport is None or protocol.writing_paused:
+            await protocol.drain()  # raises if the connection is gone
 
     async def drain(self) -> None:
         """Wait for the transport to accept more data."""
