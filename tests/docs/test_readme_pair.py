@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from toolutil import load_tool
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKER_PATH = REPO_ROOT / "tools" / "check_readme_pair.py"
 
 
-def _load_checker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_readme_pair", CHECKER_PATH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules while the class body is processed.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-checker = _load_checker()
+checker = load_tool("check_readme_pair")
 
 FENCE = "```"
 

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
 
+from toolutil import load_tool
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKER_PATH = REPO_ROOT / "tools" / "check_translations.py"
 LOCALE_DIR = REPO_ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES"
 #: The catalogues scripts/docs.sh lets be partial (--allow-partial 'api*'): docstrings.
 ALLOW_PARTIAL = ("api*",)
 
 
-def _load_checker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_translations", CHECKER_PATH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules while the class body is processed.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-checker = _load_checker()
+checker = load_tool("check_translations")
 
 HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
 
