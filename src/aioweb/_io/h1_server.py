@@ -537,7 +537,7 @@ class RequestHandler(asyncio.Protocol):
             elif event_type is ConnectionClosed:
                 self._on_peer_closed()
                 break
-        if conn._backlog and self.transport is not None:  # should_pause_reading, inlined
+        if conn.should_pause_reading and self.transport is not None:
             self.pause_reading()
         if self._head_in_progress():
             if not self._head_timer:
