@@ -23,8 +23,9 @@ For every ``.pot`` under ``--pot-dir`` it reads the matching ``.po`` and reports
   hyphenated token never counts as a word), so they may stay as they are; the rare prose
   that must stay English goes into ``ENGLISH_ALLOWED`` with the reason. Only catalogues
   that must be complete are held to this (not those matching ``--allow-partial``);
-* **stale** (a note, not a failure): an entry of the ``.po`` whose English is no longer in
-  the ``.pot``; ``sphinx-intl update --no-obsolete`` removes it.
+* **stale**: an entry of the ``.po`` whose English is no longer in the ``.pot`` (the page
+  changed or lost the text), dead weight that misleads the next translator;
+  ``sphinx-intl update --no-obsolete`` (``scripts/docs.sh --update-po``) removes it.
 
 Catalogues whose name matches an ``--allow-partial`` pattern (for example ``'api*'``, whose
 messages are docstrings) may be incomplete: their numbers are printed, but they never fail
@@ -114,9 +115,14 @@ class Report:
 
     @property
     def complete(self) -> bool:
-        """Whether every message of the .pot is translated, none fuzzy, none left English."""
+        """Whether every message of the .pot is translated, none fuzzy, none left English,
+        and the .po holds nothing the .pot no longer has."""
         return (
-            not self.missing_file and not self.untranslated and not self.fuzzy and not self.english
+            not self.missing_file
+            and not self.untranslated
+            and not self.fuzzy
+            and not self.english
+            and not self.stale
         )
 
 
@@ -281,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("untranslated", report.untranslated),
             ("fuzzy", report.fuzzy),
             ("English", report.english),
+            ("stale", report.stale),
         )
         for label, items in problems:
             for text in items[: args.show]:
@@ -293,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\n{failed} catalogue(s) incomplete for {args.lang}. Update them with\n"
             f"  sphinx-intl update -p {args.pot_dir} -l {args.lang} -d {args.locale_dir}"
             " -w 0 --no-obsolete\n"
-            "then translate the empty entries and those left in English, and clear the fuzzy\n"
+            "(which also drops the stale entries), then translate the empty entries and those\n"
+            "left in English, and clear the fuzzy\n"
             "flags (English that must stay English goes into ENGLISH_ALLOWED, with the reason).",
             file=sys.stderr,
         )

@@ -169,6 +169,24 @@ def test_empty_and_fuzzy_entries_are_reported(tmp_path: Path) -> None:
     assert not report.english
 
 
+def test_a_stale_entry_fails_the_catalogue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A translation of English the page no longer has is dead weight: it fails too."""
+    pot_dir, locale_dir, po_path = write_catalogues(tmp_path, [("Static files", "静态文件")])
+    po_path.write_text(
+        po_path.read_text(encoding="utf-8") + _entry("A removed sentence.", "已删除的句子。"),
+        encoding="utf-8",
+    )
+    report = checker.check_catalogue("page", pot_dir / "page.pot", po_path)
+    assert report.stale == ["A removed sentence."]
+    assert not report.complete
+
+    args = ["--pot-dir", str(pot_dir), "--locale-dir", str(locale_dir), "--lang", "zh_CN"]
+    assert checker.main(args) == 1
+    assert "stale: A removed sentence." in capsys.readouterr().out
+
+
 def test_main_fails_on_english_and_names_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
