@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 step "ruff lint"
-ruff check src tests tools tutorials
+ruff check src tests tools tutorials bench
 step "ruff format --check"
-ruff format --check src tests tools tutorials
+ruff format --check src tests tools tutorials bench
 step "mypy --strict (src/)"
 mypy
 step "import-linter (layer contracts)"
