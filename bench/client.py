@@ -396,7 +396,12 @@ def profile(scenario: Scenario, count: int) -> None:
     profiler = cProfile.Profile()
     with server_process() as port:
         run = asyncio.run(run_one("aioweb", scenario, port, count, profiler))
-    print(f"aioweb {scenario.name}: {count / run.seconds:,.0f} req/s under cProfile")
+    print_profile(f"aioweb {scenario.name}", count / run.seconds, profiler)
+
+
+def print_profile(label: str, rate: float, profiler: cProfile.Profile) -> None:
+    """Print the rate reached under ``profiler`` and its 25 costliest functions."""
+    print(f"{label}: {rate:,.0f} req/s under cProfile")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
     print(out.getvalue())

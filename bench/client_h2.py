@@ -42,11 +42,9 @@ import contextlib
 import cProfile
 import gc
 import importlib.metadata
-import io
 import json
 import os
 import platform
-import pstats
 import shutil
 import socket
 import statistics
@@ -61,7 +59,7 @@ from typing import Any
 
 from run import die_with_parent, free_port, nginx_binary, nginx_has_http2
 
-from client import Run, pinning, run_workers
+from client import Run, pinning, print_profile, run_workers
 
 CLIENTS = ["aioweb h2", "httpx h2", "aioweb h1"]
 SERVER_CPU = 1
@@ -388,10 +386,7 @@ def profile(server: str, scenario: Scenario, count: int) -> None:
     profiler = cProfile.Profile()
     with server_process(server) as ports:
         run = asyncio.run(run_one("aioweb h2", scenario, ports, count, profiler))
-    print(f"aioweb h2 {scenario.name}: {count / run.seconds:,.0f} req/s under cProfile")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
-    print(out.getvalue())
+    print_profile(f"aioweb h2 {scenario.name}", count / run.seconds, profiler)
 
 
 def main() -> None:

@@ -48,50 +48,38 @@ RUN_LIMIT = 60.0
 # ---------------------------------------------------------------------------- servers
 
 
+async def _serve_web(lib: str) -> int:
+    """Start the echo app of aioweb or aiohttp (the same API, each its own module)."""
+    if lib == "aioweb":
+        from aioweb import WSMsgType, web
+    else:
+        from aiohttp import WSMsgType, web  # type: ignore[assignment]
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=False, max_msg_size=0)
+        await ws.prepare(request)
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                await ws.send_str(msg.data)
+            else:
+                await ws.send_bytes(msg.data)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return int(runner.addresses[0][1])
+
+
 def serve(lib: str, port_file: str) -> None:
     """Run ``lib``'s echo server until killed (child process)."""
 
     async def main() -> None:
-        if lib == "aioweb":
-            from aioweb import web as aw
-
-            async def ws_handler(request: aw.Request) -> aw.WebSocketResponse:
-                ws = aw.WebSocketResponse(compress=False, max_msg_size=0)
-                await ws.prepare(request)
-                async for msg in ws:
-                    if msg.type is aw.WSMsgType.TEXT:
-                        await ws.send_str(msg.data)
-                    else:
-                        await ws.send_bytes(msg.data)
-                return ws
-
-            app = aw.Application()
-            app.router.add_get("/", ws_handler)
-            runner = aw.AppRunner(app, access_log=None)
-            await runner.setup()
-            site = aw.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = runner.addresses[0][1]
-        elif lib == "aiohttp":
-            from aiohttp import WSMsgType, web
-
-            async def ah_handler(request: web.Request) -> web.WebSocketResponse:
-                ws = web.WebSocketResponse(compress=False, max_msg_size=0)
-                await ws.prepare(request)
-                async for msg in ws:
-                    if msg.type is WSMsgType.TEXT:
-                        await ws.send_str(msg.data)
-                    else:
-                        await ws.send_bytes(msg.data)
-                return ws
-
-            app = web.Application()
-            app.router.add_get("/", ah_handler)
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = runner.addresses[0][1]
+        if lib in ("aioweb", "aiohttp"):
+            port = await _serve_web(lib)
         else:
             from websockets.asyncio.server import serve as ws_serve
 
