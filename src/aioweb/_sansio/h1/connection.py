@@ -474,20 +474,11 @@ class H1Connection:
         method = self._request_method
         tunnel = method == "CONNECT" and 200 <= status < 300
         kind = "switch" if tunnel else "response"
+        self._check_transition(Role.SERVER, kind)
         state = self._state
-        if (Role.SERVER, state.states[Role.SERVER], kind) not in EVENT_TRIGGERED:
-            self._check_transition(Role.SERVER, kind)  # raises, with the message
         summary = summarize(head.headers)
         extra: list[bytes] = []
-        content_length = summary.content_length
-        if content_length and not summary.transfer_encoding and len(content_length) == 1:
-            # The usual whole response: one Content-Length, no Transfer-Encoding.
-            value = content_length[0].strip()
-            if not value.isdigit():
-                raise LocalProtocolError(f"invalid Content-Length {content_length!r}")
-            writer: BodyWriter | None = LengthWriter(int(value))
-        else:
-            writer = self._writer_for(content_length, summary.transfer_encoding)
+        writer = self._writer_for(summary.content_length, summary.transfer_encoding)
         keep_alive = (
             state.keep_alive
             and head.keep_alive
